@@ -1,0 +1,37 @@
+# The two commands of the README: `make demo` and `make test`. Both set up .venv/ from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+
+.PHONY: venv test demo bench bench-quick lint static clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: venv
+	$(PY) -m tiktok_pixel demo --port $(PORT)
+
+bench: venv
+	$(PY) -m benchmarks
+
+bench-quick: venv
+	$(PY) -m benchmarks --quick
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Rebuild static/tiktok_pixel.js from templates/tiktok_pixel/runtime.js.
+static: venv
+	$(PY) -c "from tiktok_pixel.runtime import write_static_script; write_static_script()"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info
