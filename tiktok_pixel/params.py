@@ -1,0 +1,166 @@
+"""Check and coerce ``ttq.track`` parameters to the types TikTok expects.
+
+TikTok wants numbers for ``value``, ``price``, ``quantity`` and ``num_items``, strings for ids and
+an uppercase code from its currency list. Bad tracking data is request-time data: it is coerced
+when that is unambiguous (``"19.99"`` becomes ``19.99``) and otherwise dropped with a problem
+report, never raised into the page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from .currencies import normalise_currency
+
+#: The parameters TikTok documents for web events, with the coercion each one gets.
+NUMBER_PARAMS = frozenset({"value", "num_items", "predicted_ltv"})
+STRING_PARAMS = frozenset(
+    {
+        "content_type",
+        "query",
+        "description",
+        "order_id",
+        "shop_id",
+        "search_string",
+        "status",
+        "delivery_category",
+        "content_name",
+        "content_category",
+    }
+)
+ITEM_NUMBER_KEYS = frozenset({"price", "quantity"})
+ITEM_STRING_KEYS = frozenset(
+    {"content_id", "content_type", "content_name", "content_category", "brand"}
+)
+
+
+class Problems(list[str]):
+    """Field-level problems found while coercing; each names the field, never a PII value."""
+
+
+def to_number(value: object) -> int | float | None:
+    """An int or finite float from a number or numeric string; ``None`` if there is none."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    elif isinstance(value, float | Decimal):
+        number = float(value)
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def to_text(value: object) -> str | None:
+    """A string from a string or number (ids are often ints in a shop database)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def is_jsonable(value: object, depth: int = 0) -> bool:
+    """True if ``value`` serialises to JSON exactly (no NaN, only str keys, bounded depth)."""
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if depth > 20:
+        return False
+    if isinstance(value, list | tuple):
+        return all(is_jsonable(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_jsonable(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any] | None:
+    if not isinstance(item, Mapping):
+        problems.append(f"contents[{index}] is not an object")
+        return None
+    out: dict[str, Any] = {}
+    for key, raw in item.items():
+        if raw is None:
+            continue
+        if key in ITEM_NUMBER_KEYS:
+            number = to_number(raw)
+            if number is None:
+                problems.append(f"contents[{index}].{key} is not a number")
+            else:
+                out[key] = number
+        elif key in ITEM_STRING_KEYS:
+            text = to_text(raw)
+            if text is None:
+                problems.append(f"contents[{index}].{key} is not a string")
+            else:
+                out[key] = text
+        elif isinstance(key, str) and is_jsonable(raw):
+            out[key] = raw
+        else:
+            problems.append(f"contents[{index}].{key} is not JSON-serialisable")
+    return out
+
+
+def coerce_param(name: str, value: object, problems: Problems) -> Any:
+    """The value to send for ``name``, or ``None`` (with a problem noted) to leave it out."""
+    if name in NUMBER_PARAMS:
+        number = to_number(value)
+        if number is None:
+            problems.append(f"{name} is not a number")
+        return number
+    if name == "currency":
+        code = normalise_currency(value)
+        if code is None:
+            problems.append("currency is not a code TikTok supports")
+        return code
+    if name in STRING_PARAMS:
+        text = to_text(value)
+        if text is None:
+            problems.append(f"{name} is not a string")
+        return text
+    if name == "content_ids":
+        if isinstance(value, list | tuple):
+            ids = [to_text(v) for v in value]
+            if any(i is None for i in ids):
+                problems.append("content_ids holds a value that is not a string")
+            return [i for i in ids if i is not None] or None
+        text = to_text(value)
+        if text is None:
+            problems.append("content_ids is not a string or list of strings")
+        return text
+    if name == "contents":
+        if not isinstance(value, list | tuple):
+            problems.append("contents is not a list")
+            return None
+        items = [_coerce_item(i, item, problems) for i, item in enumerate(value)]
+        return [item for item in items if item is not None]
+    if is_jsonable(value):
+        return value
+    problems.append(f"{name} is not JSON-serialisable")
+    return None
+
+
+def coerce_params(raw: Mapping[str, object], problems: Problems) -> dict[str, Any]:
+    """Coerce every parameter of ``raw``, leaving out ``None`` values and unusable ones."""
+    params: dict[str, Any] = {}
+    for name, value in raw.items():
+        if value is None:
+            continue
+        coerced = coerce_param(name, value, problems)
+        if coerced is not None:
+            params[name] = coerced
+    return params
