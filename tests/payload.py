@@ -1,0 +1,19 @@
+"""Read the JSON payload back out of a rendered fragment (tests only; no HTML parser needed)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_INLINE = re.compile(
+    r"<script[^>]*>!function\(w,d,c\)\{.*?\}\(window,document,(.*?)\);</script>", re.S
+)
+_DATA = re.compile(r'<script type="application/json" data-tiktok-pixel[^>]*>(.*?)</script>', re.S)
+
+
+def payloads(html: str) -> list[dict[str, Any]]:
+    """Every payload in ``html``, inline or data block, in page order."""
+    found = [(m.start(), m.group(1)) for m in _INLINE.finditer(html)]
+    found += [(m.start(), m.group(1)) for m in _DATA.finditer(html)]
+    return [json.loads(text) for _, text in sorted(found)]

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+
+import pytest
+from markupsafe import Markup, escape
+
+from tests.conftest import CODE
+from tests.payload import payloads
+from tiktok_pixel import Call, PageEvents, PixelConfig
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def page(config: PixelConfig) -> PageEvents:
+    return PageEvents(config)
+
+
+def test_track_returns_a_fresh_uuid_event_id(page: PageEvents) -> None:
+    first = page.track("AddToCart", value=19.99, currency="EUR")
+    second = page.track("AddToCart")
+    assert first and second and first != second
+    assert str(uuid.UUID(first)) == first
+    assert page.calls[0] == Call("track", "AddToCart", {"value": 19.99, "currency": "EUR"}, first)
+
+
+def test_given_event_id_is_kept_and_numbers_become_strings(page: PageEvents) -> None:
+    assert page.track("Purchase", event_id="order-1001") == "order-1001"
+    assert page.track("Purchase", event_id=1002) == "1002"  # type: ignore[arg-type]
+
+
+def test_all_documented_params_are_sent(page: PageEvents) -> None:
+    page.track(
+        "InitiateCheckout",
+        contents=[{"content_id": "sku-1", "price": 10, "quantity": 2, "content_name": "Mug"}],
+        value=20,
+        currency="USD",
+        content_type="product",
+        query="mug",
+        description="two mugs",
+        order_id="o-1",
+        shop_id="s-1",
+        content_ids=["sku-1"],
+        num_items=2,
+        search_string="mug",
+        coupon="WELCOME",
+    )
+    params = page.calls[0].params
+    assert params["contents"][0] == {
+        "content_id": "sku-1",
+        "price": 10,
+        "quantity": 2,
+        "content_name": "Mug",
+    }
+    assert params["num_items"] == 2 and params["coupon"] == "WELCOME"
+    assert set(params) == {
+        "contents",
+        "value",
+        "currency",
+        "content_type",
+        "query",
+        "description",
+        "order_id",
+        "shop_id",
+        "content_ids",
+        "num_items",
+        "search_string",
+        "coupon",
+    }
+
+
+def test_default_currency_fills_a_value_without_currency() -> None:
+    page = PageEvents(PixelConfig(pixel_codes=CODE, default_currency="GBP"))
+    page.track("AddToCart", value=5)
+    page.track("ViewContent")
+    assert page.calls[0].params == {"value": 5, "currency": "GBP"}
+    assert page.calls[1].params == {}
+
+
+def test_bad_data_is_dropped_with_one_warning(
+    page: PageEvents, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        event_id = page.track("AddToCart", value="abc", currency="bitcoin", thing=object())
+    assert event_id
+    assert page.calls[0].params == {}
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert "'AddToCart'" in message and "value is not a number" in message
+    assert "currency" in message and "thing is not JSON-serialisable" in message
+
+
+@pytest.mark.parametrize("name", ["", "   ", None, 42])
+def test_unusable_event_name_is_dropped(
+    page: PageEvents, name: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        assert page.track(name) is None  # type: ignore[arg-type]
+    assert page.calls == ()
+    assert "event name must be a non-empty string" in caplog.text
+
+
+def test_custom_name_close_to_a_standard_one_logs_a_hint(
+    page: PageEvents, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        page.track("addtocart")
+        page.track("MyOwnEvent")
+    assert "did you mean 'AddToCart'" in caplog.text
+    assert "MyOwnEvent" not in caplog.text
+    assert page.calls[0].event == "addtocart"  # custom names are allowed as given
+
+
+def test_identify_hashes_on_the_server(page: PageEvents) -> None:
+    fields = page.identify(
+        email=" Ann@Example.com ",
+        phone_number="+44 7700 900123",
+        external_id="u-1",
+        first_name="Ann",
+        last_name="Lee",
+        city="London",
+        country="GB",
+        zip_code="SW1A 1AA",
+    )
+    assert fields == {
+        "email": sha("ann@example.com"),
+        "phone_number": sha("+447700900123"),
+        "external_id": sha("u-1"),
+        "first_name": sha("ann"),
+        "last_name": sha("lee"),
+        "city": "london",
+        "country": "gb",
+        "zip_code": sha("sw1a1aa"),
+    }
+    html = page.render()
+    assert "Ann@Example.com" not in html and "7700" not in html and "SW1A" not in html
+
+
+def test_invalid_identity_is_dropped_and_never_logged(
+    page: PageEvents, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        fields = page.identify(email="ann.example.com", phone_number="12")
+    assert fields == {}
+    assert page.calls == ()
+    assert "email dropped" in caplog.text and "phone_number dropped" in caplog.text
+    assert "ann.example.com" not in caplog.text and "12" not in caplog.text.replace(
+        "phone_number", ""
+    )
+
+
+def test_render_returns_markup_with_identify_first(page: PageEvents) -> None:
+    track_id = page.track("ViewContent")
+    page.identify(external_id="u-1")
+    page.identify(external_id="u-1")  # identical identify calls render once
+    html = page.render()
+    assert isinstance(html, Markup)
+    [payload] = payloads(html)
+    assert payload["calls"] == [
+        ["identify", {"external_id": sha("u-1")}],
+        ["track", "ViewContent", {}, {"event_id": track_id}],
+    ]
+
+
+def test_render_is_deterministic_and_page_events_is_html(page: PageEvents) -> None:
+    page.track("Search", query="mugs", event_id="e1")
+    assert page.render() == page.render()
+    assert escape(page) == page.render()  # Jinja and Django honour __html__
+
+
+def test_add_extend_clear(page: PageEvents) -> None:
+    call = Call("track", "Lead", {}, "e1")
+    page.add(call)
+    page.extend([call])
+    assert len(page) == 2
+    page.clear()
+    assert page.calls == ()
+    assert "0 call(s)" in repr(page)

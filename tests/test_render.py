@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import CODE, CODE2
+from tests.payload import payloads
+from tiktok_pixel import Call, InvalidNonce, PageEvents, PixelConfig, render_calls
+from tiktok_pixel.runtime import program
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def check_snapshot(name: str, text: str) -> None:
+    """Compare with tests/snapshots/NAME; UPDATE_SNAPSHOTS=1 rewrites it."""
+    path = SNAPSHOTS / name
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; UPDATE_SNAPSHOTS=1 if meant"
+
+
+def test_loader_snapshot() -> None:
+    check_snapshot("loader.html", str(PageEvents(PixelConfig(pixel_codes=CODE)).render()) + "\n")
+
+
+def test_loader_snapshot_with_every_option() -> None:
+    config = PixelConfig(
+        pixel_codes=[CODE, CODE2],
+        limited_data_use=True,
+        consent="hold",
+        auto_page_view=False,
+        sdk_url="/static/sdk.js",
+    )
+    check_snapshot("loader_options.html", str(render_calls(config, [], nonce="abc+/=")) + "\n")
+
+
+def test_existing_pixel_snapshot_and_no_loader() -> None:
+    config = PixelConfig(pixel_codes=CODE, use_existing_pixel=True)
+    html = str(render_calls(config, [Call("track", "Lead", {}, "e1")]))
+    check_snapshot("existing.html", html + "\n")
+    assert "events.js" not in html and ".load(" not in html and ".page()" not in html
+    assert "TiktokAnalyticsObject" in html  # it looks the site's ttq up by name
+
+
+def test_existing_pixel_with_nothing_to_send_renders_nothing() -> None:
+    assert render_calls(PixelConfig(use_existing_pixel=True), []) == ""
+
+
+def test_loader_keeps_the_base_code_shape() -> None:
+    code = program()
+    for method in (
+        "page track identify instances debug on off once ready alias group enableCookie "
+        "disableCookie holdConsent revokeConsent grantConsent"
+    ).split():
+        assert method in code
+    for piece in (
+        "TiktokAnalyticsObject",
+        "setAndDefer",
+        "q.instance=",
+        "q.load=",
+        "_i[p]=[]",
+        "_t[p]=+new Date",
+        "_o[p]=o||{}",
+        "s.async=!0",
+        '"https://analytics.tiktok.com/i18n/pixel/events.js"',
+        '"?sdkid="+p+"&lib="+t',
+    ):
+        assert piece in code, piece
+
+
+def test_payload_carries_settings_and_calls_in_page_order() -> None:
+    config = PixelConfig(pixel_codes=[CODE, CODE2], limited_data_use=True)
+    html = render_calls(
+        config,
+        [
+            Call("track", "Search", {"query": "x"}, "e1"),
+            Call("identify", None, {"external_id": "h"}),
+        ],
+    )
+    [payload] = payloads(html)
+    assert payload == {
+        "pixels": [CODE, CODE2],
+        "options": {"limited_data_use": True},
+        "calls": [
+            ["identify", {"external_id": "h"}],
+            ["track", "Search", {"query": "x"}, {"event_id": "e1"}],
+        ],
+    }
+
+
+def test_no_inline_mode_renders_a_data_block_and_the_static_script() -> None:
+    config = PixelConfig(
+        pixel_codes=CODE, inline=False, runtime_url="/_tiktok_pixel/tiktok_pixel.js"
+    )
+    html = str(render_calls(config, [Call("track", "Lead", {}, "e1")], nonce="n0nce"))
+    assert html.startswith('<script type="application/json" data-tiktok-pixel nonce="n0nce">{')
+    assert html.endswith(
+        '<script src="/_tiktok_pixel/tiktok_pixel.js" async nonce="n0nce"></script>'
+    )
+    assert "function" not in html  # no inline JavaScript at all
+    assert payloads(html)[0]["calls"] == [["track", "Lead", {}, {"event_id": "e1"}]]
+
+
+@pytest.mark.parametrize("nonce", ['a"b', "a b", "a>b", "<x>", "é", "a'b", "a;b", "a" * 300])
+def test_invalid_nonce_is_rejected_not_rendered(nonce: str) -> None:
+    with pytest.raises(InvalidNonce):
+        render_calls(PixelConfig(pixel_codes=CODE), [], nonce=nonce)
+
+
+def test_every_script_tag_carries_the_nonce() -> None:
+    for config in (
+        PixelConfig(pixel_codes=CODE),
+        PixelConfig(pixel_codes=CODE, inline=False, runtime_url="/t.js"),
+    ):
+        html = str(render_calls(config, [], nonce="r4nd0m=="))
+        tags = re.findall(r"<script\b[^>]*>", html)
+        assert tags and all('nonce="r4nd0m=="' in tag for tag in tags)
+
+
+FIELD_TEXT = st.text(
+    alphabet=st.sampled_from(list("<>/!-&'\"\\\u2028\u2029\x00 \U0001f600aSs=`")), max_size=30
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(event=FIELD_TEXT.filter(lambda s: s.strip()), text=FIELD_TEXT, key=FIELD_TEXT)
+def test_any_string_in_any_field_round_trips_and_stays_inside_the_script(
+    event: str, text: str, key: str
+) -> None:
+    page = PageEvents(PixelConfig(pixel_codes=CODE))
+    page.track(
+        event,
+        query=text,
+        description=text,
+        order_id=text,
+        content_type=text,
+        contents=[{"content_id": text, "content_name": text}],
+        event_id="e",
+        **{"custom_" + key: text},
+    )
+    html = str(page.render())
+    # exactly one script element: nothing in the data closed it or opened another
+    assert html.count("<script") == 1 and html.count("</script>") == 1
+    assert html.endswith("</script>")
+    inner = html[html.index(">") + 1 : -len("</script>")]
+    data = inner[inner.index("(window,document,") + 17 : -2]
+    assert "<" not in data and "\u2028" not in data and "\x00" not in data
+    payload = json.loads(data)
+    [track] = payload["calls"]
+    assert track[1] == event.strip()
+    params = track[2]
+    assert params["query"] == text and params["description"] == text
+    assert params["order_id"] == text and params["custom_" + key] == text
+    assert params["contents"] == [{"content_id": text, "content_name": text}]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+
+from tiktok_pixel.resources import static_path
+from tiktok_pixel.runtime import compact, program, static_script
+
+
+def test_static_script_is_built_from_the_current_runtime() -> None:
+    assert static_path("tiktok_pixel.js").read_text(encoding="utf-8") == static_script(), (
+        "static/tiktok_pixel.js is stale: run `make static`"
+    )
+
+
+def test_compact_keeps_strings_and_needed_spaces() -> None:
+    source = 'var a = "x // y  z"; // comment\n/* block */ return  new Date;\nif (a) b();'
+    assert compact(source) == 'var a="x // y  z";return new Date;if(a)b();'
+
+
+def test_modes() -> None:
+    loader, existing, both = program(), program(loader=False, existing=True), program(existing=True)
+    assert "q.load=" in loader and "setTimeout" not in loader
+    assert "setTimeout" in existing and "q.load=" not in existing and "events.js" not in existing
+    assert "q.load=" in both and "setTimeout" in both and "c.existing" in both
+    with pytest.raises(ValueError):
+        program(loader=False)

@@ -1,0 +1,57 @@
+"""``Call``: one ``ttq`` call a page will make, as data.
+
+Calls are what the collector queues, what the renderer serialises, what the session carries
+across a redirect and what ``tiktok_pixel.testing`` reads back from a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A ``ttq`` call: ``track`` (event, params, event_id), ``identify`` (params) or another method.
+
+    ``pixel_code`` is set when the call is read back from a page with several pixels, where each
+    call goes to one pixel through ``ttq.instance(code)``.
+    """
+
+    method: str
+    event: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    event_id: str | None = None
+    pixel_code: str | None = None
+
+    def args(self) -> list[Any]:
+        """``[method, *arguments]`` exactly as the runtime applies it to ``ttq``."""
+        if self.method == "track":
+            return ["track", self.event, self.params, {"event_id": self.event_id}]
+        if self.method == "identify":
+            return ["identify", self.params]
+        return [self.method, *([self.event] if self.event is not None else [])]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (for a session or a JSON report)."""
+        data: dict[str, Any] = {"method": self.method, "params": self.params}
+        for key in ("event", "event_id", "pixel_code"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Call:
+        """Inverse of :meth:`to_dict`; raises ``ValueError`` on a malformed dict."""
+        if not isinstance(data, dict) or not isinstance(data.get("method"), str):
+            raise ValueError("a call needs a 'method' string")
+        params = data.get("params", {})
+        if not isinstance(params, dict):
+            raise ValueError("a call's 'params' must be an object")
+        return cls(
+            method=data["method"],
+            event=data.get("event"),
+            params=params,
+            event_id=data.get("event_id"),
+            pixel_code=data.get("pixel_code"),
+        )

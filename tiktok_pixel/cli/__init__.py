@@ -1,0 +1,52 @@
+"""``python -m tiktok_pixel``: the command line.
+
+Each sub-command lives in its own module of this package with ``add_parser(subparsers)``; the
+parser sets ``handler`` to a function ``(args) -> int`` that returns the exit code. Exit codes:
+0 success, 1 the command ran and found failures, 2 bad arguments or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+
+#: Sub-command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = ("render",)
+
+
+class CommandError(Exception):
+    """Bad arguments or unreadable input: printed as one line on stderr, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tiktok_pixel",
+        description="Render the TikTok Pixel with server-side hashed PII, and tools around it.",
+        epilog="Run 'python -m tiktok_pixel COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"tiktok-pixel {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args))
+    except CommandError as exc:
+        print(f"tiktok-pixel {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tiktok-pixel {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,185 @@
+"""``PageEvents``: the calls one page will make, collected during a request and rendered once.
+
+Bad tracking data is request-time data: it is coerced or dropped with one logged warning per
+call (naming the event and fields, never a PII value) and never raises into the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from .calls import Call
+from .config import PixelConfig
+from .hashing import hash_identity
+from .params import Problems, coerce_params, to_text
+from .render import render_calls
+from .standard_events import similar_standard_event
+
+logger = logging.getLogger("tiktok_pixel")
+
+_hinted: set[str] = set()
+
+
+def _hint_custom_name(event: str) -> None:
+    """Log once per process when a custom event name looks like a standard one."""
+    if event in _hinted or len(_hinted) > 1000:
+        return
+    suggestion = similar_standard_event(event)
+    if suggestion:
+        _hinted.add(event)
+        logger.warning(
+            "TikTok event %r is not a standard event; did you mean %r? (names are case-sensitive)",
+            event,
+            suggestion,
+        )
+
+
+class PageEvents:
+    """Collects ``track`` and ``identify`` calls for one page and renders them.
+
+    >>> page = PageEvents(PixelConfig(pixel_codes="C3MV4QR3G487IS97GFI0"))
+    >>> event_id = page.track("AddToCart", value=19.99, currency="EUR")
+    >>> html = page.render()
+    """
+
+    __slots__ = ("_calls", "config")
+
+    def __init__(self, config: PixelConfig, calls: Iterable[Call] = ()) -> None:
+        self.config = config
+        self._calls: list[Call] = list(calls)
+
+    def __repr__(self) -> str:
+        return f"<PageEvents {len(self._calls)} call(s) for {', '.join(self.config.pixel_codes)}>"
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        """The queued calls, in the order they were made."""
+        return tuple(self._calls)
+
+    def add(self, call: Call) -> None:
+        """Queue an already-built call (e.g. one carried across a redirect)."""
+        self._calls.append(call)
+
+    def extend(self, calls: Iterable[Call]) -> None:
+        """Queue already-built calls, in order."""
+        self._calls.extend(calls)
+
+    def clear(self) -> None:
+        """Forget every queued call."""
+        self._calls.clear()
+
+    def track(
+        self,
+        event: str,
+        *,
+        contents: Sequence[Mapping[str, Any]] | None = None,
+        value: float | int | str | None = None,
+        currency: str | None = None,
+        content_type: str | None = None,
+        query: str | None = None,
+        description: str | None = None,
+        order_id: str | None = None,
+        shop_id: str | None = None,
+        content_ids: str | Sequence[str] | None = None,
+        num_items: int | None = None,
+        search_string: str | None = None,
+        event_id: str | None = None,
+        **custom: Any,
+    ) -> str | None:
+        """Queue ``ttq.track(event, params, {event_id})`` and return its ``event_id``.
+
+        ``event_id`` defaults to a fresh UUID; reuse the returned id for a server-side Events
+        API send so TikTok deduplicates the two. Returns ``None`` if the call was dropped.
+        """
+        name = event.strip() if isinstance(event, str) else ""
+        if not name:
+            logger.warning("TikTok track call dropped: the event name must be a non-empty string")
+            return None
+        _hint_custom_name(name)
+        problems = Problems()
+        raw = {
+            "contents": contents,
+            "content_type": content_type,
+            "content_ids": content_ids,
+            "value": value,
+            "currency": currency,
+            "num_items": num_items,
+            "query": query,
+            "search_string": search_string,
+            "description": description,
+            "order_id": order_id,
+            "shop_id": shop_id,
+            **custom,
+        }
+        params = coerce_params(raw, problems)
+        if "value" in params and "currency" not in params and self.config.default_currency:
+            params["currency"] = self.config.default_currency
+        if event_id is None:
+            event_id = str(uuid.uuid4())
+        else:
+            text = to_text(event_id)
+            if text is None or not text.strip():
+                problems.append("event_id is not a string; a fresh one was used")
+                text = str(uuid.uuid4())
+            event_id = text.strip()
+        if problems:
+            logger.warning("TikTok event %r: %s; left out", name, "; ".join(problems))
+        self._calls.append(Call("track", name, params, event_id))
+        return event_id
+
+    def identify(
+        self,
+        *,
+        email: str | None = None,
+        phone_number: str | None = None,
+        external_id: str | int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        city: str | None = None,
+        state: str | None = None,
+        country: str | None = None,
+        zip_code: str | None = None,
+    ) -> dict[str, str]:
+        """Queue ``ttq.identify`` with each field normalised and hashed here, on the server.
+
+        Returns the fields as they will appear on the page. Invalid values (an email without a
+        domain, a number ``phonenumbers`` cannot read) are dropped with a warning that names the
+        field only. Nothing is queued if no field is usable.
+        """
+        identity = hash_identity(
+            {
+                "email": email,
+                "phone_number": phone_number,
+                "external_id": external_id,
+                "first_name": first_name,
+                "last_name": last_name,
+                "city": city,
+                "state": state,
+                "country": country,
+                "zip_code": zip_code,
+            },
+            default_phone_region=self.config.default_phone_region,
+        )
+        if identity.dropped:
+            logger.warning(
+                "TikTok identify: %s; left out (values withheld)",
+                "; ".join(f"{field} dropped: {reason}" for field, reason in identity.dropped),
+            )
+        if identity.fields:
+            self._calls.append(Call("identify", None, identity.fields))
+        return identity.fields
+
+    def render(self, *, nonce: str | None = None) -> Markup:
+        """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`."""
+        return render_calls(self.config, self._calls, nonce=nonce)
+
+    def __html__(self) -> str:
+        return str(self.render())

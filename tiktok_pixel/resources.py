@@ -1,0 +1,31 @@
+"""Where the packaged ``templates/`` and ``static/`` folders are.
+
+In a wheel they sit inside the package (``tiktok_pixel/templates``); in a source checkout or an
+editable install they are the top-level folders beside the package.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def resource_dir(name: str) -> Path:
+    """The ``templates`` or ``static`` folder of this installation."""
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"tiktok_pixel: the {name}/ folder is missing from this installation")
+
+
+def static_path(filename: str) -> Path:
+    """Path of a file in ``static/``, e.g. ``tiktok_pixel.js``."""
+    return resource_dir("static") / filename
+
+
+def template_path(filename: str) -> Path:
+    """Path of a file in ``templates/tiktok_pixel/``."""
+    return resource_dir("templates") / "tiktok_pixel" / filename
