@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .calls import Call
 from .config import PixelConfig
-from .hashing import hash_identity
+from .hashing import IDENTITY_FIELDS, hash_identity
 from .params import Problems, coerce_params, to_text
 from .render import render_calls
 from .standard_events import similar_standard_event
@@ -96,6 +96,9 @@ class PageEvents:
     ) -> str | None:
         """Queue ``ttq.track(event, params, {event_id})`` and return its ``event_id``.
 
+        Matching fields passed as custom parameters (``email=…``, ``phone_number=…``, …) are
+        not sent as parameters: they are hashed and queued through :meth:`identify`.
+
         ``event_id`` defaults to a fresh UUID; reuse the returned id for a server-side Events
         API send so TikTok deduplicates the two. Returns ``None`` if the call was dropped.
         """
@@ -104,6 +107,11 @@ class PageEvents:
             logger.warning("TikTok track call dropped: the event name must be a non-empty string")
             return None
         _hint_custom_name(name)
+        identity = {key: custom.pop(key) for key in IDENTITY_FIELDS if key in custom}
+        if identity:
+            # Matching fields never travel as plain event parameters: they go through
+            # identify(), hashed, ahead of this event.
+            self.identify(**identity)
         problems = Problems()
         raw = {
             "contents": contents,
