@@ -252,6 +252,14 @@ def test_pixel_is_a_page_events_per_request(app: Flask) -> None:
         assert pixel._get_current_object() is not first  # type: ignore[attr-defined]
 
 
+def test_templates_rendered_outside_a_request_get_no_pixel(app: Flask) -> None:
+    from flask import render_template
+
+    with app.app_context():  # an e-mail sent from a CLI command
+        html = render_template("page.html", text="mail")
+    assert "<script" not in html and "mail" in html
+
+
 # --- CSP nonce -------------------------------------------------------------------------
 
 
