@@ -181,3 +181,33 @@ def test_add_extend_clear(page: PageEvents) -> None:
     page.clear()
     assert page.calls == ()
     assert "0 call(s)" in repr(page)
+
+
+def test_unexpected_errors_are_contained(
+    page: PageEvents, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import phonenumbers
+
+    from tiktok_pixel import hashing
+
+    def broken_parse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("metadata for +44 7700 900123 is corrupt")
+
+    hashing._parse_phone.cache_clear()
+    hashing._hash_cached.cache_clear()
+    monkeypatch.setattr(phonenumbers, "parse", broken_parse)
+
+    class BadStr:
+        def __str__(self) -> str:
+            raise ValueError("boom")
+
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        fields = page.identify(phone_number="+44 7700 900123", email="a@b.co")
+        assert page.track("Lead", value=BadStr(), event_id=BadStr()) is not None
+        monkeypatch.setattr("tiktok_pixel.collector.coerce_params", broken_parse)
+        assert page.track("Lead") is None
+    assert list(fields) == ["email"]  # the failing field is dropped, the rest kept
+    assert "phone_number dropped: unexpected RuntimeError" in caplog.text
+    assert "track call dropped after an unexpected error (RuntimeError)" in caplog.text
+    assert "7700" not in caplog.text and "corrupt" not in caplog.text
+    assert [call.method for call in page.calls] == ["identify", "track"]

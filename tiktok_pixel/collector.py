@@ -6,21 +6,26 @@ call (naming the event and fields, never a PII value) and never raises into the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ParamSpec, TypeVar, cast
 
 from markupsafe import Markup
 
 from .calls import Call
 from .config import PixelConfig
+from .failures import describe_failure
 from .hashing import IDENTITY_FIELDS, hash_identity
 from .params import Problems, coerce_params, to_text
 from .render import render_calls
 from .standard_events import similar_standard_event
 
 logger = logging.getLogger("tiktok_pixel")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _hinted: set[str] = set()
 
@@ -37,6 +42,33 @@ def _hint_custom_name(event: str) -> None:
             event,
             suggestion,
         )
+
+
+def _contained(
+    fallback: Callable[[], Any],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Turn an unexpected exception inside a tracking call into one warning and ``fallback()``.
+
+    Bad data is handled inside each call; this is the last line for the unforeseen (a phone
+    library error, a broken ``__str__``), so tracking can never fail the page.
+    """
+
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def contained(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:
+                logger.warning(
+                    "TikTok %s call dropped after an unexpected error (%s)",
+                    method.__name__,
+                    describe_failure(exc),
+                )
+                return cast(R, fallback())
+
+        return contained
+
+    return decorate
 
 
 class PageEvents:
@@ -76,6 +108,7 @@ class PageEvents:
         """Forget every queued call."""
         self._calls.clear()
 
+    @_contained(lambda: None)
     def track(
         self,
         event: str,
@@ -143,6 +176,7 @@ class PageEvents:
         self._calls.append(Call("track", name, params, event_id))
         return event_id
 
+    @_contained(dict)
     def identify(
         self,
         *,

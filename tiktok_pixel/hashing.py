@@ -175,4 +175,6 @@ def hash_identity(
             fields[field] = hash_field(field, value, default_phone_region=default_phone_region)
         except InvalidIdentity as exc:
             dropped.append((field, str(exc)))
+        except Exception as exc:  # e.g. a phonenumbers failure: drop the field, keep the rest
+            dropped.append((field, f"unexpected {type(exc).__name__}"))
     return HashedIdentity(fields, tuple(dropped))

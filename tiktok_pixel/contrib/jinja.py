@@ -33,7 +33,7 @@ from jinja2.runtime import Context, Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 
-from ..render import InvalidNonce
+from ..failures import describe_failure
 
 #: The render-context variable that holds the page's ``PageEvents``.
 CONTEXT_NAME = "tiktok_pixel_events"
@@ -45,17 +45,6 @@ NONCE_CONTEXT_NAME = "csp_nonce"
 Renderer = Callable[[Context, "str | None"], Any]
 
 logger = logging.getLogger("tiktok_pixel")
-
-
-def describe_failure(exc: BaseException) -> str:
-    """A log-safe description of a rendering failure: our own messages, else the type only.
-
-    Our exceptions never carry PII; anything else (a broken collector) might, so only its type
-    is logged.
-    """
-    if isinstance(exc, InvalidNonce):
-        return f"{type(exc).__name__}: {exc}"
-    return type(exc).__name__
 
 
 def log_render_failure(exc: BaseException) -> None:
