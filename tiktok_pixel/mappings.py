@@ -34,7 +34,13 @@ _PATH_PART = re.compile(r"[A-Za-z0-9_$-]+")
 _RESERVED_PARAMS = frozenset({"event", "event_id", "self"})
 #: Param names refused because they would put raw PII on the page (city, state and country are
 #: allowed: travel events send a hotel's city and country as params).
-_PII_NAMES = sorted(HASHED_FIELDS | {"phone", "mail", "e_mail", "email_address"})
+_PII_NAMES: dict[str, str] = {
+    **{name: name for name in HASHED_FIELDS},
+    "phone": "phone_number",
+    "mail": "email",
+    "e_mail": "email",
+    "email_address": "email",
+}
 SEGMENT_TYPES = frozenset({"track", "page", "identify", "screen", "group", "alias"})
 
 
@@ -511,8 +517,8 @@ def _check_param_name(key: object, where: str) -> str:
         # a typo here would put raw PII on the page as a custom param
         raise _fail(
             where,
-            f"{key!r} looks like the identify field {close[0]!r}; identify fields go under "
-            "'identity', where they are hashed",
+            f"{key!r} looks like the identify field {_PII_NAMES[close[0]]!r}; identify fields go "
+            "under 'identity', where they are hashed",
         )
     return key
 
