@@ -229,3 +229,15 @@ def test_bad_configuration_fails_at_start_up(spec: Any, message: str) -> None:
 def test_pageview_preset_is_fine_without_auto_page_view() -> None:
     config = PixelConfig(pixel_codes=CODE, auto_page_view=False, mappings={"presets": ["page"]})
     assert config.mappings.get("page").event == "Pageview"  # type: ignore[union-attr]
+
+
+def test_the_readme_example_is_a_valid_configuration() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    spec = json.loads(re.search(r"```json\n(.*?)```", readme, re.S).group(1))  # type: ignore[union-attr]
+    config = PixelConfig(pixel_codes=CODE, mappings=spec).mappings
+    assert config.get("order_completed").event == "Purchase"  # type: ignore[union-attr]
+    assert config.get("download_link_clicked") is None
+    assert config.names()[-2:] == ("order_placed", "quote_requested")
