@@ -566,3 +566,10 @@ def test_page_events_mapping_returns_only_its_own_calls() -> None:
     queued = page.segment(spec_event("Product Added"))
     assert len(page.calls) == 3
     assert list(page.calls[1:]) == queued
+
+
+def test_an_event_name_that_is_not_a_string_matches_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert calls_for({"type": "track", "event": ["Order Completed"], "properties": {}}) == []
+    assert caplog.records == []

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from .currencies import SUPPORTED_CURRENCIES
@@ -298,7 +299,8 @@ class Subscription:
 
     def matches(self, event: Event, kind: str) -> bool:
         """``predicate`` may raise; :func:`tiktok_pixel.segment.map_event` catches it."""
-        if self.events and event.get("event") not in self.events:
+        name = event.get("event")
+        if self.events and (not isinstance(name, str) or name not in self.events):
             return False
         if self.types and kind not in self.types:
             return False
@@ -340,6 +342,7 @@ class EventMapping:
     field_groups: tuple[str, ...] = ()
     event_id: Source | None = field(default_factory=lambda: path("messageId"))
 
+    @cached_property
     def resolved_params(self) -> tuple[tuple[str, Source], ...]:
         """Every param source this mapping reads, in order: common, groups, own."""
         merged: dict[str, Source | None] = dict(COMMON_PARAMS) if self.event else {}
@@ -348,6 +351,7 @@ class EventMapping:
         merged.update(self.params)
         return tuple((k, v) for k, v in merged.items() if v is not None)
 
+    @cached_property
     def resolved_identity(self) -> tuple[tuple[str, Source], ...]:
         base = TRACK_IDENTITY if self.event else IDENTIFY_IDENTITY
         merged: dict[str, Source | None] = dict(base)
