@@ -31,7 +31,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
 def checkout(request: HttpRequest) -> HttpResponse:
     """A second redirect in a row: calls from both requests reach the next page."""
     request.tiktok_pixel.track("InitiateCheckout", value=5, currency="USD")  # type: ignore[attr-defined]
-    return HttpResponseRedirect("/cart/add/")
+    return HttpResponseRedirect("/thanks/")
 
 
 def thanks(request: HttpRequest) -> HttpResponse:

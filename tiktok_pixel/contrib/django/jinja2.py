@@ -1,4 +1,4 @@
-"""The Jinja2 template backend: ``{{ tiktok_pixel() }}`` and ``{% tiktok_pixel %}``.
+"""The Jinja2 template backend: ``{% tiktok_pixel %}`` and ``{{ tiktok_pixel() }}``.
 
 Point the backend at this environment::
 
@@ -8,7 +8,9 @@ Point the backend at this environment::
         ...
     }]
 
-or call :func:`install` from your own environment function.
+or call :func:`install` from your own environment function. Both use the framework-free
+:class:`tiktok_pixel.contrib.jinja.TikTokPixelExtension`, with a renderer that takes the
+collector and the CSP nonce from the request Django's backend puts in the context.
 """
 
 from __future__ import annotations
@@ -16,20 +18,22 @@ from __future__ import annotations
 from typing import Any
 
 import jinja2
+from jinja2.runtime import Context
 from markupsafe import Markup
 
+from ..jinja import TikTokPixelExtension
 from .page import render_for
 
 
-@jinja2.pass_context
-def tiktok_pixel(context: jinja2.runtime.Context, nonce: str | None = None) -> Markup:
-    """The pixel fragment for the request being rendered (Django's backend puts it in context)."""
-    return render_for(context.get("request"), nonce=nonce or None)
+def render_request(context: Context, nonce: str | None) -> Markup:
+    """The extension's renderer: the fragment for the request being rendered."""
+    return render_for(context.get("request"), nonce=nonce)
 
 
 def install(env: jinja2.Environment) -> jinja2.Environment:
-    """Add the ``tiktok_pixel()`` global to ``env``."""
-    env.globals["tiktok_pixel"] = tiktok_pixel
+    """Add the ``{% tiktok_pixel %}`` tag and ``tiktok_pixel()`` global to ``env``, Django-wired."""
+    env.add_extension(TikTokPixelExtension)
+    env.tiktok_pixel_renderer = render_request  # type: ignore[attr-defined]
     return env
 
 

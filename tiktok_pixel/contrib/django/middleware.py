@@ -25,6 +25,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 
 from ...calls import Call
+from ..jinja import describe_failure
 from .carry import SESSION_KEY, load_carried, session_of, store_carried
 from .conf import get_settings
 from .page import COLLECTOR_ATTRIBUTE, STATE_ATTRIBUTE, RequestPixel, new_collector
@@ -100,9 +101,7 @@ class TikTokPixelMiddleware:
             try:
                 self.finish(request, response, pixel, carried)
             except Exception as exc:
-                logger.warning(
-                    "TikTok pixel: response left as it was: %s: %s", type(exc).__name__, exc
-                )
+                logger.warning("TikTok pixel: response left as it was (%s)", describe_failure(exc))
         return response
 
     def finish(

@@ -8,7 +8,6 @@ whether calls carried over a redirect have now reached a page.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,10 +15,9 @@ from markupsafe import Markup
 
 from ...collector import PageEvents
 from ...config import PixelConfig
+from ..jinja import log_render_failure
 from .conf import PixelSettings, get_settings, page_config
 from .nonce import request_nonce
-
-logger = logging.getLogger("tiktok_pixel")
 
 STATE_ATTRIBUTE = "_tiktok_pixel_state"
 COLLECTOR_ATTRIBUTE = "tiktok_pixel"
@@ -64,9 +62,7 @@ class RequestPixel:
         except ImproperlyConfigured:
             raise
         except Exception as exc:
-            logger.warning(
-                "TikTok pixel not rendered: %s: %s", type(exc).__name__, exc, exc_info=False
-            )
+            log_render_failure(exc)
             return Markup("")
         self.rendered = True
         return fragment
