@@ -44,7 +44,8 @@ class TikTokPixelFinder(BaseFinder):
     def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
         find_all = find_all or bool(kwargs.get("all"))  # Django < 5.2 passes all=
         found = [str(self.path)] if path == STATIC_NAME and self.path.is_file() else []
-        return found if find_all else (found[0] if found else None)
+        # Like Django's own finders: no match is an empty list, whatever find_all says.
+        return found[0] if found and not find_all else found
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
         if self.path.is_file():
