@@ -82,3 +82,17 @@ def test_nothing_serving_the_runtime_fails_loudly(client, settings) -> None:
     settings.ROOT_URLCONF = "tests.contrib.django.bare_urls"
     with pytest.raises(ImproperlyConfigured, match="STATICFILES_FINDERS"):
         client.get("/product/SKU-1/")
+
+
+def test_the_finder_checks_the_script_is_installed(settings) -> None:
+    from django.core import checks
+
+    from tiktok_pixel.contrib.django.finders import TikTokPixelFinder
+
+    assert TikTokPixelFinder().check() == []
+    settings.STATICFILES_FINDERS = [FINDER]
+    assert not [m for m in checks.run_checks() if m.id and m.id.startswith("tiktok_pixel.")]
+    finder = TikTokPixelFinder()
+    finder.path = finder.path.with_name("missing.js")
+    [error] = finder.check()
+    assert error.id == "tiktok_pixel.E008" and "missing.js" in error.msg

@@ -11,6 +11,7 @@ E004    ``TIKTOK_PIXEL`` is not a dict
 E005    no pixel code (and no ``USE_EXISTING``)
 E006    ``AUTO_INJECT`` without the middleware
 E007    ``INLINE: False`` but nothing serves ``static/tiktok_pixel.js``
+E008    (from the staticfiles finder) ``static/tiktok_pixel.js`` missing from the install
 W001    the middleware is missing: no ``request.tiktok_pixel``, nothing carried over redirects
 W002    no session before the middleware: calls made before a redirect are lost
 W003    the middleware runs outside django-csp's: its nonce cannot reach the CSP header

@@ -37,7 +37,7 @@ class TikTokPixelFinder(BaseFinder):
             Error(
                 f"The TikTok pixel runtime {self.path} is missing from this installation.",
                 hint="Reinstall tiktok-pixel, or run `make static` in a source checkout.",
-                id="tiktok_pixel.E009",
+                id="tiktok_pixel.E008",
             )
         ]
 
