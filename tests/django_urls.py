@@ -15,6 +15,7 @@ urlpatterns = [
     path("plain/", views.plain, name="plain"),
     path("tagged/", views.tagged, name="tagged"),
     path("stream/", views.stream, name="stream"),
+    path("stream/tagged/", views.stream_tagged, name="stream_tagged"),
     path("account/", views.account, name="account"),
     path("jinja/", views.jinja_page, name="jinja"),
     path("broken/", views.broken_view, name="broken"),

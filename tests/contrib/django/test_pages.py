@@ -158,3 +158,15 @@ def test_existing_pixel_mode_hands_calls_to_the_sites_pixel(client, settings) ->
 def test_a_failing_view_fails_as_it_would_without_the_pixel(client) -> None:
     with pytest.raises(RuntimeError, match="the view failed"):
         client.get("/broken/")
+
+
+def test_a_streamed_page_leaves_carried_calls_for_the_next_page(client) -> None:
+    """A stream renders after the session is saved: showing carried calls would repeat them."""
+    client.post("/cart/add/", {"email": "jane@example.com", "sku": "S-1"})
+    response = client.get("/stream/tagged/")
+    html = b"".join(response.streaming_content).decode()
+    [payload] = payloads(html)
+    [call] = payload["calls"]
+    assert call[:3] == ["track", "ViewContent", {"content_ids": "STREAM"}]
+    assert [c[0] for c in page_calls(client.get("/thanks/"))] == ["identify", "track"]
+    assert page_calls(client.get("/thanks/")) == []

@@ -10,6 +10,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.template import engines
 
 
 def product(request: HttpRequest, sku: str) -> HttpResponse:
@@ -62,6 +63,13 @@ def stream(request: HttpRequest) -> StreamingHttpResponse:
         iter(["<html><head><title>s</title>", "</head><body>streamed</body></html>"]),
         content_type="text/html",
     )
+
+
+def stream_tagged(request: HttpRequest) -> StreamingHttpResponse:
+    """A Jinja2 template streamed: the tag renders after the middleware has returned."""
+    request.tiktok_pixel.track("ViewContent", content_ids="STREAM")  # type: ignore[attr-defined]
+    template = engines["jinja2"].get_template("tag.html").template  # type: ignore[attr-defined]
+    return StreamingHttpResponse(template.generate(request=request), content_type="text/html")
 
 
 def account(request: HttpRequest) -> HttpResponse:

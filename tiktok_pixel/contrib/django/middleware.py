@@ -120,6 +120,14 @@ class TikTokPixelMiddleware:
             if events.calls or carried is not None:
                 store_carried(session, events.calls)
             return
+        if response.streaming and carried:
+            # A streamed page renders after the session is saved: it could show the carried
+            # calls but never forget them (a duplicate on the next page). It shows only its own.
+            own = events.calls[len(carried) :]
+            if events.calls[: len(carried)] == tuple(carried):
+                events.clear()
+                events.extend(own)
+            return
         if pixel.settings.auto_inject:
             inject(response, pixel)
         if carried is not None:
