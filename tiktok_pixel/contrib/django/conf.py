@@ -1,0 +1,255 @@
+"""The ``TIKTOK_PIXEL`` setting: read, validated and cached as one frozen ``PixelSettings``.
+
+One function, :func:`read_settings`, checks every option and returns all problems at once; the
+system checks turn those into ``tiktok_pixel.E…`` messages and :func:`get_settings` (first use)
+raises ``ImproperlyConfigured`` with the same text, so ``manage.py check`` and a running site
+agree on what is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+from ...config import PixelConfig, normalise_pixel_code
+from ..options import ALL_OPTIONS, CONFIG_OPTIONS, config_from_options, unknown_options
+
+SETTING = "TIKTOK_PIXEL"
+SOURCE = f"settings.{SETTING}"
+
+#: Stand-in runtime URL used while validating; the real one is resolved at first render.
+_PLACEHOLDER_RUNTIME_URL = "/tiktok_pixel.js"
+
+NonceFunction = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the setting: a check id (``E001``), a message and a hint."""
+
+    id: str
+    msg: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class PixelSettings:
+    """The validated ``TIKTOK_PIXEL`` setting.
+
+    ``config`` is ``None`` only when the pixel is disabled and no pixel code is given, so a
+    development settings file may leave the code out. ``events_api`` is kept as given, for the
+    Events API integration to read.
+    """
+
+    config: PixelConfig | None
+    enabled: bool = True
+    auto_inject: bool = False
+    nonce: NonceFunction | None = None
+    events_api: Any = None
+
+    @property
+    def inline(self) -> bool:
+        return self.config is None or self.config.inline
+
+
+def _bool_problem(options: Mapping[str, Any], key: str) -> Problem | None:
+    value = options.get(key)
+    if key in options and not isinstance(value, bool):
+        return Problem(
+            "E003",
+            f"{SOURCE}[{key!r}] must be True or False, not {value!r}.",
+            f"Set {key!r} to True or False.",
+        )
+    return None
+
+
+def _nonce_function(value: Any) -> tuple[NonceFunction | None, Problem | None]:
+    """``NONCE`` as a callable: a callable, a dotted path to one, or ``None``."""
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            return None, Problem(
+                "E003",
+                f"{SOURCE}['NONCE'] names {value!r}, which cannot be imported ({exc}).",
+                "Give a callable taking the request and returning its CSP nonce, or its dotted "
+                "path such as 'myproject.csp.nonce'.",
+            )
+    if not callable(value):
+        return None, Problem(
+            "E003",
+            f"{SOURCE}['NONCE'] must be a callable (or a dotted path to one), not {value!r}.",
+            "Give a function taking the request and returning its CSP nonce (or None). A fixed "
+            "nonce string would defeat CSP, so none is accepted.",
+        )
+    return value, None
+
+
+def _unknown_problem(unknown: list[str]) -> Problem:
+    guesses = sorted(
+        {
+            match
+            for key in unknown
+            for match in difflib.get_close_matches(str(key).upper(), ALL_OPTIONS, n=1)
+        }
+    )
+    hint = f"Did you mean {', '.join(guesses)}? " if guesses else ""
+    return Problem(
+        "E002",
+        f"Unknown option(s) in {SOURCE}: {', '.join(map(str, unknown))}.",
+        f"{hint}Known options: {', '.join(sorted(ALL_OPTIONS))}.",
+    )
+
+
+def _pixel_code_problems(value: Any) -> list[Problem]:
+    items = [value] if isinstance(value, str) else value
+    try:
+        items = list(items)
+    except TypeError:
+        items = [value]
+    problems = []
+    for item in items:
+        try:
+            normalise_pixel_code(item)
+        except ValueError as exc:
+            problems.append(
+                Problem(
+                    "E001",
+                    f"{SOURCE}['PIXEL_CODE']: {exc}.",
+                    "PIXEL_CODE takes one pixel code or a list of them, e.g. "
+                    "'C3MV4QR3G487IS97GFI0'. Copy it from TikTok Events Manager > Data sources.",
+                )
+            )
+    return problems
+
+
+def read_settings(raw: Any) -> tuple[PixelSettings | None, list[Problem]]:
+    """Validate the raw setting; returns the settings (``None`` if unusable) and every problem."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        return None, [
+            Problem(
+                "E004",
+                f"{SOURCE} must be a dict, not {type(raw).__name__}.",
+                "Write TIKTOK_PIXEL = {'PIXEL_CODE': 'C3MV4QR3G487IS97GFI0'}.",
+            )
+        ]
+    problems: list[Problem] = []
+    unknown = unknown_options(raw)
+    if unknown:
+        problems.append(_unknown_problem(unknown))
+    for key in ("ENABLED", "AUTO_INJECT"):
+        problem = _bool_problem(raw, key)
+        if problem:
+            problems.append(problem)
+    nonce, problem = _nonce_function(raw.get("NONCE"))
+    if problem:
+        problems.append(problem)
+    enabled = raw.get("ENABLED", True) is not False
+    has_code = raw.get("PIXEL_CODE") not in (None, "", [], ())
+    config: PixelConfig | None = None
+    code_problems = _pixel_code_problems(raw["PIXEL_CODE"]) if has_code else []
+    problems.extend(code_problems)
+    no_code_needed = has_code or raw.get("USE_EXISTING") is True
+    if not no_code_needed and enabled:
+        problems.append(
+            Problem(
+                "E005",
+                f"{SOURCE} has no 'PIXEL_CODE'.",
+                "Set 'PIXEL_CODE' to your pixel code, or 'USE_EXISTING': True when the site "
+                "already loads the TikTok pixel, or 'ENABLED': False to render nothing.",
+            )
+        )
+    elif not code_problems:
+        options = {key: value for key, value in raw.items() if key in CONFIG_OPTIONS}
+        if options.get("MAPPINGS") is None:
+            options.pop("MAPPINGS", None)
+        if not no_code_needed and options.get("USE_EXISTING") in (None, False):
+            # Disabled without a code: still check every other option, but build nothing.
+            options["USE_EXISTING"] = True
+        try:
+            config = config_from_options(
+                options, source=SOURCE, runtime_url=_PLACEHOLDER_RUNTIME_URL
+            )
+        except ValueError as exc:
+            problems.append(
+                Problem(
+                    "E003",
+                    f"{exc}.",
+                    "See the 'Django' section of the tiktok-pixel README for every option "
+                    "and the values it takes.",
+                )
+            )
+        if not no_code_needed:
+            config = None
+    if problems:
+        return None, problems
+    return (
+        PixelSettings(
+            config=config,
+            enabled=enabled,
+            auto_inject=raw.get("AUTO_INJECT", False),
+            nonce=nonce,
+            events_api=raw.get("EVENTS_API"),
+        ),
+        [],
+    )
+
+
+def raise_problems(problems: list[Problem]) -> None:
+    """``ImproperlyConfigured`` carrying every problem (first use of a broken setting)."""
+    if problems:
+        text = "; ".join(f"tiktok_pixel.{p.id}: {p.msg} HINT: {p.hint}" for p in problems)
+        raise ImproperlyConfigured(text)
+
+
+_lock = threading.Lock()
+_cache: dict[str, Any] = {}
+
+
+def get_settings() -> PixelSettings:
+    """The validated setting, built once; ``ImproperlyConfigured`` if it is invalid."""
+    cached = _cache.get("settings")
+    if cached is None:
+        with _lock:
+            found, problems = read_settings(getattr(settings, SETTING, None))
+            raise_problems(problems)
+            assert found is not None
+            cached = _cache["settings"] = found
+    return cached
+
+
+def page_config() -> PixelConfig | None:
+    """The ``PixelConfig`` pages render with: the runtime URL resolved for no-inline mode."""
+    cached = _cache.get("config", _cache)
+    if cached is _cache:
+        config = get_settings().config
+        if config is not None and not config.inline:
+            from .runtime import runtime_url  # the URLconf and staticfiles are ready by now
+
+            try:
+                config = dataclasses.replace(config, runtime_url=runtime_url())
+            except ValueError as exc:
+                raise ImproperlyConfigured(f"tiktok_pixel: {exc}") from None
+        cached = _cache["config"] = config
+    return cached
+
+
+def reset(**kwargs: Any) -> None:
+    """Forget the cached setting (``override_settings`` in tests, autoreload)."""
+    _cache.clear()
+
+
+setting_changed.connect(reset, dispatch_uid="tiktok_pixel.contrib.django.conf.reset")
