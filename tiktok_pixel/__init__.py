@@ -9,6 +9,7 @@ from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, hash_field, hash_identity, 
 from .jsonscript import script_json
 from .render import InvalidNonce, render_calls
 from .standard_events import KNOWN_EVENTS, RENAMED_EVENTS, STANDARD_EVENTS, SUNSET_EVENTS
+from .validation import RULES, Finding, Rule, check_page, validate_calls, validate_page
 
 __version__ = "0.1.0"
 
@@ -18,16 +19,22 @@ __all__ = [
     "IDENTITY_FIELDS",
     "KNOWN_EVENTS",
     "RENAMED_EVENTS",
+    "RULES",
     "STANDARD_EVENTS",
     "SUNSET_EVENTS",
     "Call",
+    "Finding",
     "InvalidNonce",
     "PageEvents",
     "PixelConfig",
+    "Rule",
     "__version__",
+    "check_page",
     "hash_field",
     "hash_identity",
     "render_calls",
     "script_json",
     "sha256_hex",
+    "validate_calls",
+    "validate_page",
 ]

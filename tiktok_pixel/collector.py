@@ -19,6 +19,7 @@ from .hashing import hash_identity
 from .params import Problems, coerce_params, to_text
 from .render import render_calls
 from .standard_events import similar_standard_event
+from .validation import log_findings, validate_calls
 
 logger = logging.getLogger("tiktok_pixel")
 
@@ -178,7 +179,13 @@ class PageEvents:
         return identity.fields
 
     def render(self, *, nonce: str | None = None) -> Markup:
-        """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`."""
+        """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`.
+
+        With ``config.debug``, the validator's findings for these calls are logged first (logger
+        ``tiktok_pixel``, one warning each; messages hold no PII).
+        """
+        if self.config.debug:
+            log_findings(validate_calls(self._calls))
         return render_calls(self.config, self._calls, nonce=nonce)
 
     def __html__(self) -> str:

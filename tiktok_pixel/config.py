@@ -90,6 +90,7 @@ class PixelConfig:
     sdk_url: str = DEFAULT_SDK_URL
     inline: bool = True
     runtime_url: str | None = None
+    debug: bool = False  # log tiktok_pixel.validation's findings on each render (no PII)
 
     # Built once in __post_init__: the rendered text that does not depend on the page.
     payload_head: str = field(init=False, repr=False, compare=False)
