@@ -186,7 +186,7 @@ def _show(value: object) -> str:
         return repr(value)
     if value is None or isinstance(value, bool | int | float):
         return "null" if value is None else repr(value)
-    return f"a {type(value).__name__}"
+    return f"({_type_name(value)}, withheld)"
 
 
 def _is_number(value: object) -> bool:
