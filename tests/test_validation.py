@@ -236,7 +236,8 @@ PAGE_RULES: dict[str, tuple[list[str], list[str]]] = {
             html_page(BASE_CODE + fragment()),
             html_page(fragment() + BASE_CODE),
             html_page(BASE_CODE + BASE_CODE),
-            html_page(BASE_CODE + SDK_TAG),
+            html_page(BASE_CODE + SDK_TAG + SDK_TAG),
+            html_page(SDK_TAG + SDK_TAG),
             html_page(fragment(NO_INLINE) + BASE_CODE.replace("'", '"')),
         ],
         [
@@ -245,6 +246,10 @@ PAGE_RULES: dict[str, tuple[list[str], list[str]]] = {
             html_page(BASE_CODE + fragment(PixelConfig(pixel_codes=CODE, use_existing_pixel=True))),
             html_page(BASE_CODE + fragment(PixelConfig(pixel_codes=CODE2))),
             html_page(BASE_CODE),
+            html_page(SDK_TAG),
+            # a DOM snapshot: the events.js tag each loader inserted is not another load
+            html_page(SDK_TAG + BASE_CODE),
+            html_page(SDK_TAG + fragment() + fragment()),
         ],
     ),
     "loader-outside-head": (
