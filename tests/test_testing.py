@@ -26,6 +26,8 @@ from tiktok_pixel.testing import (
     page_html,
 )
 
+pytest_plugins = ["pytester"]  # for the plugin tests at the end
+
 CODE3 = "D7KDRMBC77U9EB7RJROG"
 RUNTIME = "/static/tiktok_pixel.js"
 
@@ -397,3 +399,45 @@ def test_pixel_calls_object_remembers_pages(shop_page: str) -> None:
     assert reader.last is calls and reader.pages == [calls]
     reader.assert_tracked(calls, "AddToCart", value=25)
     assert reader.validate(shop_page) == []
+
+
+# --- the pytest plugin, in a user's project ---------------------------------------------------
+
+USER_TESTS = f'''
+from tiktok_pixel import PageEvents, PixelConfig
+
+def shop_page():
+    page = PageEvents(PixelConfig(pixel_codes="{CODE}"))
+    page.identify(email="ann@example.com")
+    page.track("AddToCart", value=19.99, currency="EUR", contents=[{{"content_id": "mug"}}])
+    return "<html><head>" + str(page.render()) + "</head><body></body></html>"
+
+def test_reads_calls(tiktok_pixel_calls):
+    calls = tiktok_pixel_calls(shop_page())
+    assert calls.events == ["AddToCart"]
+    assert tiktok_pixel_calls.last is calls
+    tiktok_pixel_calls.assert_tracked(
+        calls, "AddToCart", value=19.99, contents=[{{"content_id": "mug"}}]
+    )
+    tiktok_pixel_calls.assert_identified(shop_page(), email="Ann@Example.com")
+    tiktok_pixel_calls.assert_valid(shop_page())
+
+def test_reports_the_difference(tiktok_pixel_calls):
+    tiktok_pixel_calls.assert_tracked(shop_page(), "AddToCart", value=20)
+'''
+
+
+def test_plugin_fixture_works_in_a_users_project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_shop=USER_TESTS)
+    # a fresh process, no conftest: the fixture comes from the pytest11 entry point
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*'AddToCart' with value=20 was not tracked*", "*- value: expected 20, got 19.99*"]
+    )
+
+
+def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_shop=USER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:tiktok_pixel", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*fixture 'tiktok_pixel_calls' not found*"])
