@@ -341,3 +341,11 @@ def test_without_debug_render_logs_nothing(caplog: pytest.LogCaptureFixture) -> 
 def test_debug_is_a_config_field() -> None:
     assert PixelConfig(pixel_codes=CODE).debug is False
     assert PixelConfig.from_mapping({"pixel_codes": CODE, "debug": True}).debug is True
+
+
+def test_the_readme_lists_every_rule() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for rule in RULES.values():
+        assert f"| `{rule.id}` | {rule.severity} |" in readme, rule.id

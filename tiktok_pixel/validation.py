@@ -124,8 +124,8 @@ RULES: dict[str, Rule] = {
         Rule(
             "loader-outside-head",
             "warning",
-            "the pixel base code is not inside <head>: Pixel Helper warns, and events fired "
-            "before it runs are lost",
+            "the pixel loader is not inside <head>: Pixel Helper warns that the pixel code is "
+            "not installed in <head>",
         ),
         Rule(
             "fragment-unreadable",
