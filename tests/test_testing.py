@@ -153,6 +153,7 @@ def test_scripts_that_never_run_are_ignored() -> None:
     assert calls_in(html_page(blocked)) == []
     assert calls_in(html_page(f"<template>{fragment}</template>")) == []
     assert calls_in(html_page(f"<!-- {fragment} -->")) == []
+    assert calls_in(fragment.removesuffix("</script>")) == []  # unclosed at EOF: never runs
     json_ld = '<script type="application/ld+json">{"@type": "Product"}</script>'
     assert calls_in(html_page(json_ld)) == []
 
@@ -231,15 +232,21 @@ class TextResponse:
 
 def test_page_html_accepts_strings_bytes_and_responses() -> None:
     import flask
+    from django.http import HttpResponse
 
     html = html_page(str(render_calls(PixelConfig(pixel_codes=CODE), [])), "café")
     app = flask.Flask(__name__)
     app.add_url_rule("/", "home", lambda: html)
     flask_response = app.test_client().get("/")
+    django_responses = [
+        HttpResponse(html, content_type=f"text/html; charset={charset}", charset=charset)
+        for charset in ("utf-8", "latin-1")
+    ]
     for source in (
         html,
         html.encode(),
         flask_response,
+        *django_responses,
         DjangoLikeResponse(html),
         DjangoLikeResponse(html, "latin-1"),
         TextResponse(html),

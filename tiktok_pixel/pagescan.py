@@ -277,9 +277,8 @@ def scan(html: str) -> tuple[PageScan, list[str]]:
     scanner = _Scanner()
     scanner.feed(html)
     scanner.close()
-    if scanner._script is not None:  # an unclosed <script> at the end of the input
-        attrs, scanner._script = scanner._script, None
-        scanner._script_done(attrs, "".join(scanner._text))
+    # An unclosed <script> at the end of the input is never run by a browser (HTML's EOF rule
+    # marks it "already started"), so it is left out here too.
     fragments = tuple(scanner.fragments)
     ordered = [f for f in fragments if f.inline] + [f for f in fragments if not f.inline]
     base_code = [loader for loader in scanner.loaders if loader.kind == "base-code"]
