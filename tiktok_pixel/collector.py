@@ -17,11 +17,12 @@ from markupsafe import Markup
 from .calls import Call
 from .config import PixelConfig
 from .failures import describe_failure
-from .hashing import IDENTITY_FIELDS, hash_identity
+from .hashing import HASHED_FIELDS, hash_identity
 from .params import Problems, coerce_params, to_text
-from .render import render_calls
+from .render import page_order, render_calls
 from .segment import map_event
 from .standard_events import similar_standard_event
+from .validation import log_findings, validate_calls
 
 logger = logging.getLogger("tiktok_pixel")
 
@@ -130,8 +131,10 @@ class PageEvents:
     ) -> str | None:
         """Queue ``ttq.track(event, params, {event_id})`` and return its ``event_id``.
 
-        Matching fields passed as custom parameters (``email=…``, ``phone_number=…``, …) are
-        not sent as parameters: they are hashed and queued through :meth:`identify`.
+        Hashed matching fields passed as custom parameters (``email=…``, ``phone_number=…`` or
+        ``phone=…``, ``external_id=…``, names, ``zip_code=…``) are not sent as parameters: they
+        are hashed and queued through :meth:`identify`. (``city``/``country`` stay parameters:
+        TikTok's travel events use them for the destination.)
 
         ``event_id`` defaults to a fresh UUID; reuse the returned id for a server-side Events
         API send so TikTok deduplicates the two. Returns ``None`` if the call was dropped.
@@ -141,7 +144,9 @@ class PageEvents:
             logger.warning("TikTok track call dropped: the event name must be a non-empty string")
             return None
         _hint_custom_name(name)
-        identity = {key: custom.pop(key) for key in IDENTITY_FIELDS if key in custom}
+        identity = {key: custom.pop(key) for key in HASHED_FIELDS if key in custom}
+        if "phone" in custom:
+            identity.setdefault("phone_number", custom.pop("phone"))
         if identity:
             # Matching fields never travel as plain event parameters: they go through
             # identify(), hashed, ahead of this event.
@@ -239,7 +244,13 @@ class PageEvents:
         return self._calls[start:]
 
     def render(self, *, nonce: str | None = None) -> Markup:
-        """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`."""
+        """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`.
+
+        With ``config.debug``, the validator's findings for these calls are logged first (logger
+        ``tiktok_pixel``, one warning each; messages hold no PII).
+        """
+        if self.config.debug:
+            log_findings(validate_calls(page_order(self._calls)))
         return render_calls(self.config, self._calls, nonce=nonce)
 
     def __html__(self) -> str:

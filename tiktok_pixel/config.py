@@ -94,6 +94,8 @@ class PixelConfig:
     #: Segment-spec event mappings: a spec (dict/list, as JSON gives it) or a ``MappingConfig``;
     #: validated into a ``MappingConfig``. See :mod:`tiktok_pixel.mappings`.
     mappings: MappingConfig | Mapping[str, Any] | Sequence[Any] | None = DEFAULT_MAPPING_CONFIG
+    #: Log the validator's findings (tiktok_pixel.validation) on each render; never PII.
+    debug: bool = False
 
     # Built once in __post_init__: the rendered text that does not depend on the page.
     payload_head: str = field(init=False, repr=False, compare=False)
@@ -102,7 +104,7 @@ class PixelConfig:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "pixel_codes", _codes(self.pixel_codes))
-        for name in ("use_existing_pixel", "auto_page_view", "limited_data_use", "inline"):
+        for name in ("use_existing_pixel", "auto_page_view", "limited_data_use", "inline", "debug"):
             _require_bool(name, getattr(self, name))
         if not self.pixel_codes and not self.use_existing_pixel:
             raise ValueError(

@@ -24,6 +24,7 @@ CONFIG_OPTIONS: dict[str, str] = {
     "SDK_URL": "sdk_url",
     "INLINE": "inline",
     "MAPPINGS": "mappings",
+    "DEBUG": "debug",
 }
 
 #: Options the integrations themselves read (not part of ``PixelConfig``).
