@@ -10,6 +10,7 @@ from .jsonscript import script_json
 from .render import InvalidNonce, render_calls
 from .segment import MappedEvent, map_event
 from .standard_events import KNOWN_EVENTS, RENAMED_EVENTS, STANDARD_EVENTS, SUNSET_EVENTS
+from .validation import RULES, Finding, Rule, check_page, validate_calls, validate_page
 
 __version__ = "0.1.0"
 
@@ -19,18 +20,24 @@ __all__ = [
     "IDENTITY_FIELDS",
     "KNOWN_EVENTS",
     "RENAMED_EVENTS",
+    "RULES",
     "STANDARD_EVENTS",
     "SUNSET_EVENTS",
     "Call",
+    "Finding",
     "InvalidNonce",
     "MappedEvent",
     "PageEvents",
     "PixelConfig",
+    "Rule",
     "__version__",
+    "check_page",
     "hash_field",
     "hash_identity",
     "map_event",
     "render_calls",
     "script_json",
     "sha256_hex",
+    "validate_calls",
+    "validate_page",
 ]

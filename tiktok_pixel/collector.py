@@ -20,6 +20,7 @@ from .params import Problems, coerce_params, to_text
 from .render import render_calls
 from .segment import map_event
 from .standard_events import similar_standard_event
+from .validation import log_findings, validate_calls
 
 logger = logging.getLogger("tiktok_pixel")
 
@@ -197,7 +198,13 @@ class PageEvents:
         return self._calls[start:]
 
     def render(self, *, nonce: str | None = None) -> Markup:
-        """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`."""
+        """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`.
+
+        With ``config.debug``, the validator's findings for these calls are logged first (logger
+        ``tiktok_pixel``, one warning each; messages hold no PII).
+        """
+        if self.config.debug:
+            log_findings(validate_calls(self._calls))
         return render_calls(self.config, self._calls, nonce=nonce)
 
     def __html__(self) -> str:

@@ -94,6 +94,7 @@ class PixelConfig:
     #: Segment-spec event mappings: a spec (dict/list, as JSON gives it) or a ``MappingConfig``;
     #: validated into a ``MappingConfig``. See :mod:`tiktok_pixel.mappings`.
     mappings: MappingConfig | Mapping[str, Any] | Sequence[Any] | None = DEFAULT_MAPPING_CONFIG
+    debug: bool = False  # log tiktok_pixel.validation's findings on each render (no PII)
 
     # Built once in __post_init__: the rendered text that does not depend on the page.
     payload_head: str = field(init=False, repr=False, compare=False)
