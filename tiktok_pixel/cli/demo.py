@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import ipaddress
 import os
+import socket
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -103,6 +104,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _check_free(host: str, port: int) -> None:
+    """One clear line when the port is taken (werkzeug would print a paragraph and exit)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         from werkzeug.serving import make_server
@@ -115,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         app = demo.create_app(demo_settings(args, dict(os.environ)))
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+    _check_free(args.host, args.port)
     try:
         server = make_server(args.host, args.port, app, threaded=True)
     except (OSError, SystemExit) as exc:
