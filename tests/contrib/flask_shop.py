@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    url_for,
+)
 from jinja2 import DictLoader
 
 from tests.conftest import CODE
@@ -118,6 +127,11 @@ def create_app(**config: Any) -> Flask:
             yield "<body>streamed</body></html>"
 
         return Response(body(), mimetype="text/html")
+
+    @app.get("/streamed-page")
+    def streamed_page() -> Response:
+        pixel.track("ViewContent", event_id="streamed-1")
+        return Response(stream_template("page.html", text="streamed"), mimetype="text/html")
 
     @app.get("/user")
     def user() -> str:

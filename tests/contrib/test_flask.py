@@ -142,6 +142,18 @@ def test_carried_calls_come_before_the_pages_own(client: FlaskClient) -> None:
     assert [c[1] for c in calls(html)] == ["AddToCart", "ViewContent"]
 
 
+def test_a_streamed_template_leaves_carried_calls_for_a_page_that_can_clear_them(
+    client: FlaskClient,
+) -> None:
+    # a streamed body renders after the session was saved: taking the calls out then would
+    # render them twice; they wait for the next ordinary page instead
+    client.post("/cart", data={"event_id": "cart-1"})
+    html = client.get("/streamed-page").get_data(as_text=True)
+    assert calls(html) == [["track", "ViewContent", {}, {"event_id": "streamed-1"}]]
+    assert [c[1] for c in calls(client.get("/cart").get_data(as_text=True))] == ["AddToCart"]
+    assert calls(client.get("/cart").get_data(as_text=True)) == []
+
+
 @pytest.mark.parametrize(
     "stored",
     [
@@ -250,6 +262,14 @@ def test_pixel_is_a_page_events_per_request(app: Flask) -> None:
     with app.test_request_context("/"):
         assert len(pixel) == 0
         assert pixel._get_current_object() is not first  # type: ignore[attr-defined]
+
+
+def test_templates_rendered_outside_a_request_get_no_pixel(app: Flask) -> None:
+    from flask import render_template
+
+    with app.app_context():  # an e-mail sent from a CLI command
+        html = render_template("page.html", text="mail")
+    assert "<script" not in html and "mail" in html
 
 
 # --- CSP nonce -------------------------------------------------------------------------

@@ -32,6 +32,9 @@ logger = logging.getLogger("tiktok_pixel")
 EXTENSION_NAME = "tiktok_pixel"
 
 _G_NAME = "_tiktok_pixel"
+#: Set on ``g`` once the response was finalised (its session saved): a template streamed after
+#: that must not take carried calls out of a session that will never be saved again.
+_G_RESPONDED = "_tiktok_pixel_responded"
 
 #: Cache lifetime of the unversioned runtime URL; the versioned one is immutable.
 RUNTIME_MAX_AGE = 3600
@@ -120,10 +123,11 @@ def _render(nonce: str | None) -> Markup:
         return Markup("")
     if nonce is None:
         nonce = _request_nonce(state)
-    carried = _carried()
+    streaming = g.get(_G_RESPONDED, False)
+    carried = [] if streaming else _carried()
     new = data.unrendered()
     html = render_calls(state.config_for(request.script_root), [*carried, *new], nonce=nonce)
-    if SESSION_KEY in flask_session:
+    if not streaming and SESSION_KEY in flask_session:
         flask_session.pop(SESSION_KEY)
     data.rendered += len(new)
     return html
@@ -214,6 +218,8 @@ def _after_request(response: Response) -> Response:
             _auto_inject(state, response)
     except Exception as exc:  # request-time: never fail the response
         log_render_failure(exc)
+    finally:
+        setattr(g, _G_RESPONDED, True)
     return response
 
 
