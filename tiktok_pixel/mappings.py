@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from .currencies import SUPPORTED_CURRENCIES
@@ -34,7 +35,13 @@ _PATH_PART = re.compile(r"[A-Za-z0-9_$-]+")
 _RESERVED_PARAMS = frozenset({"event", "event_id", "self"})
 #: Param names refused because they would put raw PII on the page (city, state and country are
 #: allowed: travel events send a hotel's city and country as params).
-_PII_NAMES = sorted(HASHED_FIELDS | {"phone", "mail", "e_mail", "email_address"})
+_PII_NAMES: dict[str, str] = {
+    **{name: name for name in HASHED_FIELDS},
+    "phone": "phone_number",
+    "mail": "email",
+    "e_mail": "email",
+    "email_address": "email",
+}
 SEGMENT_TYPES = frozenset({"track", "page", "identify", "screen", "group", "alias"})
 
 
@@ -292,7 +299,8 @@ class Subscription:
 
     def matches(self, event: Event, kind: str) -> bool:
         """``predicate`` may raise; :func:`tiktok_pixel.segment.map_event` catches it."""
-        if self.events and event.get("event") not in self.events:
+        name = event.get("event")
+        if self.events and (not isinstance(name, str) or name not in self.events):
             return False
         if self.types and kind not in self.types:
             return False
@@ -334,6 +342,7 @@ class EventMapping:
     field_groups: tuple[str, ...] = ()
     event_id: Source | None = field(default_factory=lambda: path("messageId"))
 
+    @cached_property
     def resolved_params(self) -> tuple[tuple[str, Source], ...]:
         """Every param source this mapping reads, in order: common, groups, own."""
         merged: dict[str, Source | None] = dict(COMMON_PARAMS) if self.event else {}
@@ -342,6 +351,7 @@ class EventMapping:
         merged.update(self.params)
         return tuple((k, v) for k, v in merged.items() if v is not None)
 
+    @cached_property
     def resolved_identity(self) -> tuple[tuple[str, Source], ...]:
         base = TRACK_IDENTITY if self.event else IDENTIFY_IDENTITY
         merged: dict[str, Source | None] = dict(base)
@@ -511,8 +521,8 @@ def _check_param_name(key: object, where: str) -> str:
         # a typo here would put raw PII on the page as a custom param
         raise _fail(
             where,
-            f"{key!r} looks like the identify field {close[0]!r}; identify fields go under "
-            "'identity', where they are hashed",
+            f"{key!r} looks like the identify field {_PII_NAMES[close[0]]!r}; identify fields go "
+            "under 'identity', where they are hashed",
         )
     return key
 
@@ -605,7 +615,7 @@ def _mapping(raw: object, index: int, active: dict[str, EventMapping]) -> EventM
             "event": raw.event,
             "contents": raw.contents,
             "params": raw.params,
-            "identity": raw.identity or (),
+            "identity": raw.identity,
             "field_groups": raw.field_groups,
             "event_id": raw.event_id,
         }
@@ -626,28 +636,28 @@ def _mapping(raw: object, index: int, active: dict[str, EventMapping]) -> EventM
         raise _fail(where, "a new mapping needs 'subscribe' and 'event' (null for identify only)")
     changes: dict[str, Any] = {}
     if "subscribe" in raw:
-        changes["subscribe"] = _subscription(raw["subscribe"], f"{where}: field 'subscribe'")
+        changes["subscribe"] = _subscription(raw["subscribe"], f"{where}: field subscribe")
     if "event" in raw:
         changes["event"] = raw["event"]
     if "contents" in raw:
-        changes["contents"] = _contents(raw["contents"], f"{where}: field 'contents'")
+        changes["contents"] = _contents(raw["contents"], f"{where}: field contents")
     if "params" in raw:
-        own = _fields(raw["params"], f"{where}: field 'params'", _check_param_name)
+        own = _fields(raw["params"], f"{where}: field params", _check_param_name)
         changes["params"] = (*(base.params if base else ()), *own)
-    if "identity" in raw:
-        own = _fields(raw["identity"], f"{where}: field 'identity'", _check_identity_name)
+    if raw.get("identity") is not None:
+        own = _fields(raw["identity"], f"{where}: field identity", _check_identity_name)
         changes["identity"] = (*((base.identity or ()) if base else ()), *own)
     if "field_groups" in raw:
         groups = raw["field_groups"]
         groups = [groups] if isinstance(groups, str) else groups
         if not isinstance(groups, list | tuple) or any(g not in FIELD_GROUPS for g in groups):
             raise _fail(
-                f"{where}: field 'field_groups'",
+                f"{where}: field field_groups",
                 f"{groups!r}: the groups are {', '.join(FIELD_GROUPS)}",
             )
         changes["field_groups"] = tuple(groups)
     if "event_id" in raw:
-        changes["event_id"] = _source(raw["event_id"], f"{where}: field 'event_id'")
+        changes["event_id"] = _source(raw["event_id"], f"{where}: field event_id")
     mapping = replace(base, **changes) if base else EventMapping(name=name, **changes)
     _validate_mapping(mapping)
     return mapping
@@ -656,26 +666,26 @@ def _mapping(raw: object, index: int, active: dict[str, EventMapping]) -> EventM
 def _validate_mapping(mapping: EventMapping) -> None:
     where = f"mapping {mapping.name!r}"
     if not isinstance(mapping.subscribe, Subscription):
-        raise _fail(f"{where}: field 'subscribe'", "is not a subscription")
+        raise _fail(f"{where}: field subscribe", "is not a subscription")
     if mapping.event is not None and (
         not isinstance(mapping.event, str) or not mapping.event.strip()
     ):
-        raise _fail(f"{where}: field 'event'", f"{mapping.event!r} is not a TikTok event name")
+        raise _fail(f"{where}: field event", f"{mapping.event!r} is not a TikTok event name")
     if isinstance(mapping.event, str) and mapping.event not in KNOWN_EVENTS:
         hint = similar_standard_event(mapping.event)
         if hint and mapping.event != "Pageview":
             raise _fail(
-                f"{where}: field 'event'",
+                f"{where}: field event",
                 f"{mapping.event!r} is not a TikTok standard event; did you mean {hint!r}? "
                 "(names are case-sensitive)",
             )
     for group in mapping.field_groups:
         if group not in FIELD_GROUPS:
-            raise _fail(f"{where}: field 'field_groups'", f"unknown group {group!r}")
+            raise _fail(f"{where}: field field_groups", f"unknown group {group!r}")
     for key, _ in mapping.params:
-        _check_param_name(key, f"{where}: field 'params.{key}'")
+        _check_param_name(key, f"{where}: field params.{key}")
     for key, _ in mapping.identity or ():
-        _check_identity_name(key, f"{where}: field 'identity.{key}'")
+        _check_identity_name(key, f"{where}: field identity.{key}")
 
 
 def _names(spec: Mapping[str, Any], key: str) -> list[str]:
@@ -727,7 +737,7 @@ def build_mappings(spec: object, *, auto_page_view: bool = True) -> MappingConfi
     for mapping in config.mappings:
         if mapping.event == "Pageview":
             raise _Invalid(
-                f"mappings: mapping {mapping.name!r}: field 'event': 'Pageview' for every page "
+                f"mappings: mapping {mapping.name!r}: field event: 'Pageview' for every page "
                 "event and auto_page_view's ttq.page() would count each page view twice; set "
                 "auto_page_view=False"
             )

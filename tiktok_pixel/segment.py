@@ -104,7 +104,7 @@ def _map_one(
                 contents = None
             if contents:
                 params["contents"] = contents
-        for name, param_source in mapping.resolved_params():
+        for name, param_source in mapping.resolved_params:
             value = reader.get(name, param_source)
             if value is not None:
                 params[name] = value
@@ -113,7 +113,7 @@ def _map_one(
         if "content_type" not in params and settings.content_type:
             params["content_type"] = settings.content_type
     identity: dict[str, Any] = dict.fromkeys(IDENTITY_FIELDS)
-    for name, id_source in mapping.resolved_identity():
+    for name, id_source in mapping.resolved_identity:
         value = _first(reader.get(name, id_source))
         if isinstance(value, Mapping | list | tuple | bool):
             reader.problems.append(f"{name} is not a string")
