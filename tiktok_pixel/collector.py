@@ -17,7 +17,7 @@ from .calls import Call
 from .config import PixelConfig
 from .hashing import hash_identity
 from .params import Problems, coerce_params, to_text
-from .render import render_calls
+from .render import page_order, render_calls
 from .segment import map_event
 from .standard_events import similar_standard_event
 from .validation import log_findings, validate_calls
@@ -204,7 +204,7 @@ class PageEvents:
         ``tiktok_pixel``, one warning each; messages hold no PII).
         """
         if self.config.debug:
-            log_findings(validate_calls(self._calls))
+            log_findings(validate_calls(page_order(self._calls)))
         return render_calls(self.config, self._calls, nonce=nonce)
 
     def __html__(self) -> str:

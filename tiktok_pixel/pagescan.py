@@ -110,6 +110,7 @@ class _Scanner(HTMLParser):
         # "before" (no head yet), "head", "after" (after </head>), "body"
         self._where = "before"
         self._inert = 0
+        self._title = False  # inside <title>, whose text does not open the body
         self._script: dict[str, str | None] | None = None
         self._script_pos = (0, 0)
         self._script_head = False
@@ -120,12 +121,15 @@ class _Scanner(HTMLParser):
         return self._where != "body"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "head" and self._where == "before":
+        if self._inert:
+            pass  # inert or raw-text content (scripting on) does not move the parser to <body>
+        elif tag == "head" and self._where == "before":
             self._where = "head"
         elif tag == "body" or (tag not in _HEAD_ELEMENTS and self._where != "body"):
             self._where = "body"
         if tag in _INERT:
             self._inert += 1
+        self._title = tag == "title"
         if tag == "script":
             self._script = {name.lower(): value for name, value in attrs}
             self._script_pos = self.getpos()
@@ -143,6 +147,7 @@ class _Scanner(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        self._title = False
         if tag == "head" and self._where in ("before", "head"):
             self._where = "after"
         elif tag in _INERT and self._inert:
@@ -155,7 +160,9 @@ class _Scanner(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._script is not None:
             self._text.append(data)
-        elif data.strip() and self._where in ("before", "after"):
+        elif (
+            data.strip() and self._where in ("before", "after") and not (self._title or self._inert)
+        ):
             self._where = "body"
 
     def _add_loader(self, code: str, kind: LoaderKind) -> None:
@@ -270,9 +277,8 @@ def scan(html: str) -> tuple[PageScan, list[str]]:
     scanner = _Scanner()
     scanner.feed(html)
     scanner.close()
-    if scanner._script is not None:  # an unclosed <script> at the end of the input
-        attrs, scanner._script = scanner._script, None
-        scanner._script_done(attrs, "".join(scanner._text))
+    # An unclosed <script> at the end of the input is never run by a browser (HTML's EOF rule
+    # marks it "already started"), so it is left out here too.
     fragments = tuple(scanner.fragments)
     ordered = [f for f in fragments if f.inline] + [f for f in fragments if not f.inline]
     base_code = [loader for loader in scanner.loaders if loader.kind == "base-code"]

@@ -253,8 +253,8 @@ def assert_tracked(
     else:
         call, found = min(diffs, key=lambda item: len(item[1]))
         message = (
-            f"{expectation} was not tracked; {len(candidates)} {event!r} call(s) differ. "
-            f"Closest: {format_call(call)}\n" + "\n".join(f"  - {line}" for line in found)
+            f"{expectation} was not tracked; {len(candidates)} {event!r} call(s) differ.\n"
+            f"closest: {format_call(call)}\n" + "\n".join(f"  - {line}" for line in found)
         )
     raise AssertionError(f"{message}\n{_listing(calls)}")
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from .calls import Call
 from .currencies import SUPPORTED_CURRENCIES
 from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, is_sha256_hex
-from .pagescan import PageScan, scan
+from .pagescan import Loader, PageScan, scan
 from .standard_events import RENAMED_EVENTS, SUNSET_EVENTS, similar_standard_event
 
 Severity = Literal["error", "warning"]
@@ -124,8 +124,8 @@ RULES: dict[str, Rule] = {
         Rule(
             "loader-outside-head",
             "warning",
-            "the pixel base code is not inside <head>: Pixel Helper warns, and events fired "
-            "before it runs are lost",
+            "the pixel loader is not inside <head>: Pixel Helper warns that the pixel code is "
+            "not installed in <head>",
         ),
         Rule(
             "fragment-unreadable",
@@ -186,7 +186,7 @@ def _show(value: object) -> str:
         return repr(value)
     if value is None or isinstance(value, bool | int | float):
         return "null" if value is None else repr(value)
-    return f"a {type(value).__name__}"
+    return f"({_type_name(value)}, withheld)"
 
 
 def _is_number(value: object) -> bool:
@@ -360,19 +360,32 @@ def validate_calls(calls: Iterable[Call]) -> list[Finding]:
     return findings
 
 
+def _load_count(loaders: list[Loader]) -> int:
+    """How many times a code is loaded, from its loaders on one page.
+
+    Our runtime loads a code once per page however often the fragment is rendered; each TikTok
+    base code ``load()`` loads it again (it has no guard). Each of those dynamic loads inserts one
+    ``events.js?sdkid=`` tag, so a DOM snapshot (Playwright's ``page.content()``) holds one tag
+    per dynamic load: only tags beyond that count as further loads. (In served HTML, one static
+    tag beside one dynamic loader is therefore not reported; two are.)
+    """
+    dynamic = sum(1 for loader in loaders if loader.kind == "base-code") + any(
+        loader.kind == "fragment" for loader in loaders
+    )
+    tags = sum(1 for loader in loaders if loader.kind == "sdk-tag")
+    return dynamic + max(0, tags - dynamic)
+
+
 def _page_findings(page: PageScan, problems: list[str]) -> Iterator[Finding]:
     for problem in problems:
         yield _finding("fragment-unreadable", None, problem)
     if not page.loaders and not page.fragments and not problems:
         yield _finding("pixel-missing", None, "no TikTok pixel found on the page")
-    by_code: dict[str, list[Any]] = {}
+    by_code: dict[str, list[Loader]] = {}
     for loader in page.loaders:
         by_code.setdefault(loader.code, []).append(loader)
     for code, loaders in by_code.items():
-        foreign = [loader for loader in loaders if loader.kind != "fragment"]
-        # Our runtime loads each code once per page however often it is rendered; TikTok's base
-        # code and a direct events.js tag have no such guard.
-        if foreign and len(foreign) + any(loader.kind == "fragment" for loader in loaders) > 1:
+        if _load_count(loaders) > 1:
             where = ", ".join(f"{loader.kind} (line {loader.line})" for loader in loaders)
             yield _finding("pixel-loaded-twice", None, f"pixel {code} is loaded by: {where}")
     reported: set[tuple[int, int]] = set()

@@ -88,6 +88,8 @@ def fetch(url: str, timeout: float) -> str:
     except urllib.error.HTTPError as exc:
         raise CommandError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise CommandError(f"{url}: no answer within {timeout:g} s") from None
         raise CommandError(f"{url}: cannot fetch: {exc.reason}") from None
     except TimeoutError:
         raise CommandError(f"{url}: no answer within {timeout:g} s") from None
