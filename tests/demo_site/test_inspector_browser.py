@@ -1,0 +1,90 @@
+"""The pixel inspector in Chromium: it lists what the page really pushed onto ttq (read live,
+before the SDK stand-in drains the queue), with identify fields marked as hashed on the server.
+Leaves a screenshot in test-artifacts/demo-inspector.png."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import csp_violations, watch_errors
+from tests.demo_site.conftest import Shop, open_shop
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+INSPECTED = """() => Array.from(document.querySelectorAll('#pixel-inspector li.call')).map(li => [
+  li.dataset.method, li.dataset.event || null,
+  li.querySelector('.status') ? li.querySelector('.status').textContent : null])"""
+
+
+def test_inspector_lists_the_live_calls_with_hashed_identify(browser: Any, shop: Shop) -> None:
+    page = open_shop(browser, shop)
+    errors = watch_errors(page)
+    page.goto(shop.url + "/p/mug-stoneware-sand")
+    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url("**/cart")
+    page.get_by_role("link", name="Check out").click()
+    page.get_by_label("Email").fill("Bo@Example.org")
+    page.get_by_label("Phone").fill("+1 415 555 0199")
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_label("Card number").fill("4242424242424242")
+    page.get_by_label("Expiry (MM/YY)").fill("01/31")
+    page.get_by_label("Security code").fill("321")
+    page.get_by_role("button", name="Continue to review").click()
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url("**/order/*")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#pixel-inspector .status.sent').length === 2"
+    )
+    panel = page.locator("#pixel-inspector")
+    assert panel.is_visible()
+    assert page.evaluate(INSPECTED) == [
+        ["holdConsent", None, None],
+        ["page", None, "sent"],
+        ["identify", None, None],
+        ["track", "PlaceAnOrder", "sent"],
+        ["grantConsent", None, None],
+    ]
+    # the inspector saw the calls the stand-in then drained: same event id on both sides
+    recorded = page.evaluate("() => window.__pixelInspector.calls.map(c => c.call)")
+    sent = page.evaluate("() => window.ttq._standin.log")
+    assert recorded[3][3]["event_id"] == sent[1]["event_id"]
+    assert sent[1]["user"]["email"] == hashlib.sha256(b"bo@example.org").hexdigest()
+    identify = panel.locator("li[data-method=identify]")
+    text = identify.inner_text()
+    assert "hashed on the server" in text
+    assert hashlib.sha256(b"+14155550199").hexdigest() in text
+    assert text.count("✓ sha-256") == 3  # email, phone_number, external_id
+    assert "Bo@Example.org" not in page.content() and "bo@example.org" not in page.content()
+    assert panel.locator("[data-consent]").inner_text() == "consent: granted"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-inspector.png"), full_page=False)
+
+    # the toggle hides it, and the choice survives a reload
+    page.get_by_role("button", name="Pixel inspector").click()
+    assert panel.is_hidden()
+    page.reload()
+    assert page.locator("#pixel-inspector").is_hidden()
+    assert page.get_by_role("button", name="Pixel inspector").get_attribute("aria-pressed") == (
+        "false"
+    )
+    assert csp_violations(page) == []
+    assert errors == []
+
+
+def test_inspector_shows_hostile_product_text_as_text(browser: Any, shop: Shop) -> None:
+    page = open_shop(browser, shop)
+    payload = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>'
+    page.goto(shop.url + "/search?q=" + payload.replace("#", "%23").replace("&", "%26"))
+    page.wait_for_function("() => document.querySelector('#pixel-inspector li[data-event=Search]')")
+    text = page.locator("#pixel-inspector li[data-event=Search]").inner_text()
+    assert json.dumps(payload) in text  # the params are shown as JSON, quotes escaped
+    assert page.evaluate("() => window.__xss") is None
