@@ -127,13 +127,14 @@ class CeleryTransport:
     """A sender transport that publishes each batch as a ``send_events`` task.
 
     "Sent" here means handed to the broker; a broker error is retried by the background
-    sender like a network error. ``options`` go to ``apply_async`` (``queue=...``, ...).
+    sender like a network error. ``app`` picks the Celery app whose task is used (default: the
+    current app); ``options`` go to ``apply_async`` (``queue=...``, ``priority=...``).
     """
 
-    def __init__(self, config: EventsApiConfig, task: Any = None, **options: Any) -> None:
+    def __init__(self, config: EventsApiConfig, *, app: Any = None, **options: Any) -> None:
         self.settings = config.public_settings()
         self.settings["pixel_codes"] = list(config.pixel_codes)
-        self.task = task if task is not None else send_events
+        self.task = app.tasks[TASK_NAME] if app is not None else send_events
         self.options = options
 
     def send(self, pixel_code: str, events: Sequence[Mapping[str, Any]]) -> SendResult:
@@ -151,6 +152,6 @@ class CeleryTransport:
         """Nothing to close: the Celery app owns its connections."""
 
 
-def celery_sender(config: EventsApiConfig, **options: Any) -> BackgroundSender:
+def celery_sender(config: EventsApiConfig, *, app: Any = None, **options: Any) -> BackgroundSender:
     """A background sender that publishes batches to Celery instead of POSTing them."""
-    return BackgroundSender.from_config(config, CeleryTransport(config, **options))
+    return BackgroundSender.from_config(config, CeleryTransport(config, app=app, **options))
