@@ -18,6 +18,7 @@ from .config import PixelConfig
 from .hashing import hash_identity
 from .params import Problems, coerce_params, to_text
 from .render import render_calls
+from .segment import map_event
 from .standard_events import similar_standard_event
 
 logger = logging.getLogger("tiktok_pixel")
@@ -176,6 +177,24 @@ class PageEvents:
         if identity.fields:
             self._calls.append(Call("identify", None, identity.fields))
         return identity.fields
+
+    def segment(self, event: Mapping[str, Any]) -> list[Call]:
+        """Queue the TikTok calls a Segment-spec event maps to; returns the calls queued.
+
+        Mapped with ``config.mappings`` (:func:`tiktok_pixel.segment.map_event`). A page/track
+        result whose identity has an email, phone number or external id queues
+        ``identify(...)`` (hashed here) before its ``track(...)``. Never raises on bad data.
+        """
+        start = len(self._calls)
+        for mapped in map_event(event, self.config):
+            if mapped.event is None:
+                if any(value is not None for value in mapped.identity.values()):
+                    self.identify(**mapped.identity)
+                continue
+            if mapped.has_match_keys():
+                self.identify(**mapped.identity)
+            self.track(mapped.event, event_id=mapped.event_id, **mapped.params)
+        return self._calls[start:]
 
     def render(self, *, nonce: str | None = None) -> Markup:
         """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`."""

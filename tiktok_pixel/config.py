@@ -8,7 +8,7 @@ output is built here too, once per configuration, so per-request rendering only 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,6 +16,7 @@ import phonenumbers
 
 from .currencies import SUPPORTED_CURRENCIES
 from .jsonscript import script_json
+from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig, build_mappings
 from .runtime import program
 
 #: TikTok's SDK URL; ``load()`` appends ``?sdkid=<code>&lib=ttq``.
@@ -90,6 +91,9 @@ class PixelConfig:
     sdk_url: str = DEFAULT_SDK_URL
     inline: bool = True
     runtime_url: str | None = None
+    #: Segment-spec event mappings: a spec (dict/list, as JSON gives it) or a ``MappingConfig``;
+    #: validated into a ``MappingConfig``. See :mod:`tiktok_pixel.mappings`.
+    mappings: MappingConfig | Mapping[str, Any] | Sequence[Any] | None = DEFAULT_MAPPING_CONFIG
 
     # Built once in __post_init__: the rendered text that does not depend on the page.
     payload_head: str = field(init=False, repr=False, compare=False)
@@ -122,6 +126,7 @@ class PixelConfig:
                     "two-letter region phonenumbers knows (e.g. 'US', 'GB', 'DE')"
                 )
             set_(self, "default_phone_region", region)
+        set_(self, "mappings", build_mappings(self.mappings, auto_page_view=self.auto_page_view))
         _check_url("sdk_url", self.sdk_url)
         if self.runtime_url is not None:
             _check_url("runtime_url", self.runtime_url)

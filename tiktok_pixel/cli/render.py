@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import Any
 
 from ..collector import PageEvents
 from ..config import PixelConfig
@@ -54,7 +57,37 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         metavar="URL",
         help="no-inline mode: URL of static/tiktok_pixel.js; the calls go in a JSON data block",
     )
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="a JSON array of Segment-spec events to map to TikTok calls ('-' reads stdin)",
+    )
+    parser.add_argument(
+        "--mappings",
+        metavar="FILE",
+        help="JSON mapping configuration (set, presets, disable, mappings, currency, ...)",
+    )
     parser.set_defaults(handler=run)
+
+
+def read_json(name: str, what: str) -> Any:
+    """The JSON in file ``name`` (``-``: stdin); :class:`CommandError` if unreadable or invalid."""
+    try:
+        if name == "-":
+            text = sys.stdin.read()
+        else:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise CommandError(f"cannot read {what} file {name!r}: {reason}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"{what} file {name!r} is not valid JSON: {exc.msg} (line {exc.lineno}, "
+            f"column {exc.colno})"
+        ) from None
 
 
 def config_from_args(args: argparse.Namespace) -> PixelConfig:
@@ -73,15 +106,39 @@ def config_from_args(args: argparse.Namespace) -> PixelConfig:
     if args.runtime_url:
         settings["inline"] = False
         settings["runtime_url"] = args.runtime_url
+    if getattr(args, "mappings", None):
+        settings["mappings"] = read_json(args.mappings, "--mappings")
     try:
         return PixelConfig(**settings)  # type: ignore[arg-type]
     except ValueError as exc:
         raise CommandError(str(exc)) from None
 
 
+def queue_events(page: PageEvents, name: str) -> None:
+    """Map each Segment event of the JSON array in ``name`` onto ``page``.
+
+    A malformed event is skipped with one warning line on stderr; the others still render.
+    """
+    events = read_json(name, "--events")
+    if not isinstance(events, list):
+        raise CommandError(
+            f"--events file {name!r} must hold a JSON array of events, not {type(events).__name__}"
+        )
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            print(
+                f"tiktok-pixel render: warning: event #{index} is not an object; skipped",
+                file=sys.stderr,
+            )
+            continue
+        page.segment(event)
+
+
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     page = PageEvents(config)
+    if args.events:
+        queue_events(page, args.events)
     try:
         html = page.render(nonce=args.nonce)
     except ValueError as exc:
