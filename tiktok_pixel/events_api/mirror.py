@@ -30,8 +30,9 @@ from .settings import EventsApiConfig
 
 logger = logging.getLogger("tiktok_pixel")
 
-#: How many recent event_ids the mirror remembers to avoid sending a carried-over call twice.
-SEEN_IDS = 100_000
+#: How many recent event_ids the mirror remembers to avoid sending a carried-over call twice
+#: (a call carried across a redirect comes back one request later; ~2 MB at most).
+SEEN_IDS = 10_000
 
 
 class EventsApiMirror:

@@ -167,6 +167,8 @@ class BackgroundSender:
     def enqueue(self, pixel_code: str, event: dict[str, Any]) -> bool:
         """Queue one ``data[]`` item for ``pixel_code``; False if it was dropped."""
         queue = self._queue
+        # No lock: deque.append is atomic. Threads racing past the length check can overfill
+        # the queue by at most one event each, which keeps it bounded.
         if len(queue) >= self.queue_size or self._closed:
             self._drop(1)
             return False
