@@ -70,7 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 @dataclass
-class Outcome:
+class InputEvent:
     """What became of one input event."""
 
     index: int
@@ -142,25 +142,25 @@ def _text(value: object) -> str | None:
     return value.strip()[:MAX_FIELD_LENGTH] or None if isinstance(value, str) else None
 
 
-def map_all(items: list[Any], config: PixelConfig) -> list[Outcome]:
+def map_all(items: list[Any], config: PixelConfig) -> list[InputEvent]:
     """Each input event mapped to its Events API ``data[]`` items (or why there are none)."""
-    outcomes = []
+    inputs = []
     for index, item in enumerate(items):
         message_id = item.get("messageId") if isinstance(item, Mapping) else None
-        outcome = Outcome(index, message_id if isinstance(message_id, str) else None)
-        outcomes.append(outcome)
+        entry = InputEvent(index, message_id if isinstance(message_id, str) else None)
+        inputs.append(entry)
         if not isinstance(item, Mapping):
-            outcome.failed = "not a JSON object"
+            entry.failed = "not a JSON object"
             continue
         kind = item.get("type")
         if isinstance(kind, str) and kind.strip().lower() in NO_SERVER_EVENT:
-            outcome.skipped = f"{kind.strip().lower()} events have no Events API counterpart"
+            entry.skipped = f"{kind.strip().lower()} events have no Events API counterpart"
             continue
         when = None
         if item.get("timestamp") is not None:
             when = event_time(item["timestamp"])
             if when is None:
-                outcome.failed = "timestamp is not an ISO 8601 date-time"
+                entry.failed = "timestamp is not an ISO 8601 date-time"
                 continue
         page = PageEvents(config)
         for mapped in map_event(item, config):
@@ -173,10 +173,10 @@ def map_all(items: list[Any], config: PixelConfig) -> list[Outcome]:
             page.track(mapped.event, event_id=mapped.event_id, **params)
         request = request_from_context(item)
         for _, data in events_from_calls(page.calls, event_time=when, request=request):
-            outcome.events.append(data)
-        if not outcome.events:
-            outcome.failed = "no mapping turns it into a TikTok event"
-    return outcomes
+            entry.events.append(data)
+        if not entry.events:
+            entry.failed = "no mapping turns it into a TikTok event"
+    return inputs
 
 
 class Progress:
@@ -229,8 +229,8 @@ def run(args: argparse.Namespace) -> int:
             f"--events file {args.events!r} must hold a JSON array of Segment events, "
             f"not {type(items).__name__}"
         )
-    outcomes = map_all(items, pixel)
-    data = [event for outcome in outcomes for event in outcome.events]
+    inputs = map_all(items, pixel)
+    data = [event for entry in inputs for event in entry.events]
     code = pixel.pixel_codes[0]
 
     transport = RecordingTransport(EventsApiClient.from_config(api))
@@ -248,29 +248,29 @@ def run(args: argparse.Namespace) -> int:
         progress.finish()
         sender.close(timeout=api.shutdown_timeout)
 
-    for outcome in outcomes:
-        if outcome.failed or outcome.skipped:
+    for entry in inputs:
+        if entry.failed or entry.skipped:
             continue
-        for event in outcome.events:
+        for event in entry.events:
             result = transport.last.get(id(event))
             if result is None:
-                outcome.failed = "not sent"
+                entry.failed = "not sent"
                 break
             if not result.ok:
-                outcome.failed = result.describe()
+                entry.failed = result.describe()
                 break
 
-    failed = [o for o in outcomes if o.failed]
-    skipped = [o for o in outcomes if o.skipped]
-    accepted = len(outcomes) - len(failed) - len(skipped)
+    failed = [o for o in inputs if o.failed]
+    skipped = [o for o in inputs if o.skipped]
+    accepted = len(inputs) - len(failed) - len(skipped)
     print(
-        f"{len(outcomes)} input event(s): {accepted} accepted, {len(failed)} failed, "
+        f"{len(inputs)} input event(s): {accepted} accepted, {len(failed)} failed, "
         f"{len(skipped)} skipped; Events API: {stats.sent} sent, {stats.retried} retried, "
         f"{stats.failed} failed in {stats.requests} request(s)"
     )
-    for outcome in failed:
-        label = f"#{outcome.index}"
-        if outcome.message_id:
-            label += f" (messageId {outcome.message_id!r})"
-        print(f"failed: {label}: {outcome.failed}")
+    for entry in failed:
+        label = f"#{entry.index}"
+        if entry.message_id:
+            label += f" (messageId {entry.message_id!r})"
+        print(f"failed: {label}: {entry.failed}")
     return 1 if failed else 0

@@ -22,7 +22,8 @@ from ..config import normalise_pixel_code
 DEFAULT_ENDPOINT = "https://business-api.tiktok.com/open_api/v1.3/event/track/"
 #: The environment variable the access token is read from unless configured otherwise.
 DEFAULT_TOKEN_ENV = "TIKTOK_ACCESS_TOKEN"
-#: Events per request. Integrations (Hightouch) document 1,000; not seen on a TikTok page.
+#: Events per request. [I] Integrations (Hightouch) document 1,000; not seen on a TikTok page,
+#: so it is unconfirmed [U]; batch_size can go lower.
 MAX_BATCH_SIZE = 1000
 
 Backend = Literal["thread", "celery"]
