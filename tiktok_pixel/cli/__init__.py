@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .. import __version__
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("render", "check", "demo")
+COMMANDS: tuple[str, ...] = ("render", "check", "send", "demo")
 
 
 class CommandError(Exception):

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import CODE
+from tiktok_pixel.events_api import DEFAULT_ENDPOINT, EventsApiConfig
+
+SECRET = "s3cr3t-token-value"
+
+
+def test_token_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", f"  {SECRET}\n")
+    config = EventsApiConfig()
+    assert config.access_token == SECRET
+    assert config.endpoint == DEFAULT_ENDPOINT
+    assert config.batch_size == 1000 and config.backend == "thread"
+    monkeypatch.setenv("OTHER_TOKEN", "other")
+    assert EventsApiConfig(access_token_env="OTHER_TOKEN").access_token == "other"
+    # an explicit token wins over the environment
+    assert EventsApiConfig(access_token="explicit").access_token == "explicit"
+
+
+def test_missing_token_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIKTOK_ACCESS_TOKEN", raising=False)
+    with pytest.raises(ValueError, match="set the environment variable TIKTOK_ACCESS_TOKEN"):
+        EventsApiConfig()
+    with pytest.raises(ValueError, match="MY_TOKEN"):
+        EventsApiConfig(access_token_env="MY_TOKEN")
+
+
+def test_token_is_never_shown() -> None:
+    config = EventsApiConfig(access_token=SECRET)
+    assert SECRET not in repr(config)
+    assert "access_token" not in config.public_settings()
+    with pytest.raises(ValueError) as info:
+        EventsApiConfig(access_token=f"Bearer {SECRET}")
+    assert SECRET not in str(info.value) and "Bearer" in str(info.value)
+
+
+def test_from_mapping_upper_and_lower_case() -> None:
+    config = EventsApiConfig.from_mapping(
+        {
+            "ACCESS_TOKEN": SECRET,
+            "batch_size": 50,
+            "TEST_EVENT_CODE": " TEST123 ",
+            "PIXEL_CODES": CODE.lower(),
+            "BACKEND": "celery",
+        }
+    )
+    assert config.batch_size == 50 and config.test_event_code == "TEST123"
+    assert config.pixel_codes == (CODE,) and config.backend == "celery"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"BATCH_SIZE": 0}, "BATCH_SIZE|batch_size must be a whole number from 1 to 1000"),
+        ({"BATCH_SIZE": 1001}, "batch_size must be a whole number from 1 to 1000"),
+        ({"BATCH_SIZE": True}, "batch_size"),
+        ({"QUEUE_SIZE": -1}, "queue_size"),
+        ({"TIMEOUT": 0}, "timeout must be a number > 0"),
+        ({"BACKOFF_BASE": float("nan")}, "backoff_base"),
+        ({"BACKEND": "rq"}, "backend must be 'thread' or 'celery'"),
+        ({"ENDPOINT": "ftp://x"}, "endpoint must be an http"),
+        ({"TEST_EVENT_CODE": ""}, "test_event_code"),
+        ({"LIMITED_DATA_USE": "yes"}, "limited_data_use"),
+        ({"PIXEL_CODES": "nope"}, "invalid TikTok pixel code 'nope'"),
+        ({"BATCH": 10}, "unknown events API option\\(s\\) in EVENTS_API: BATCH"),
+        ({"batch_size": 5, "BATCH_SIZE": 6}, "BATCH_SIZE is given twice"),
+    ],
+)
+def test_bad_options_fail_loudly(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        EventsApiConfig.from_mapping({"ACCESS_TOKEN": SECRET, **options})
+    assert str(info.value).startswith(("EVENTS_API", "unknown"))
+    assert SECRET not in str(info.value)
+
+
+def test_with_changes_revalidates() -> None:
+    config = EventsApiConfig(access_token=SECRET)
+    assert config.with_changes(batch_size=10).batch_size == 10
+    with pytest.raises(ValueError):
+        config.with_changes(batch_size=5000)

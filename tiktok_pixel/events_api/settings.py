@@ -1,0 +1,195 @@
+"""``EventsApiConfig``: the Events API settings, validated once into a frozen dataclass.
+
+Flask reads them from ``TIKTOK_PIXEL_EVENTS_API = {...}``, Django from
+``TIKTOK_PIXEL["EVENTS_API"]``; both go through :meth:`EventsApiConfig.from_mapping`, which takes
+the option names in upper case (``ACCESS_TOKEN_ENV``) or as field names (``access_token_env``).
+The access token is read from the environment by default, so it stays out of settings files, and
+it never appears in a ``repr``, a log line or an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+from ..config import normalise_pixel_code
+
+#: TikTok's Events API 2.0 endpoint (``v1.3`` path).
+DEFAULT_ENDPOINT = "https://business-api.tiktok.com/open_api/v1.3/event/track/"
+#: The environment variable the access token is read from unless configured otherwise.
+DEFAULT_TOKEN_ENV = "TIKTOK_ACCESS_TOKEN"
+#: Events per request. [I] Integrations (Hightouch) document 1,000; not seen on a TikTok page,
+#: so it is unconfirmed [U]; batch_size can go lower.
+MAX_BATCH_SIZE = 1000
+
+Backend = Literal["thread", "celery"]
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENDPOINT = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~/%+-]*)?")
+
+
+def _positive_number(name: str, value: object, *, allow_zero: bool = False) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (value == 0 and not allow_zero):  # type: ignore[operator]
+        kind = "a number >= 0" if allow_zero else "a number > 0"
+        raise ValueError(f"events API option {name} must be {kind}, not {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _int_in(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(
+            f"events API option {name} must be a whole number from {low} to {high}, not {value!r}"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class EventsApiConfig:
+    """How events reach TikTok's Events API.
+
+    ``access_token`` is the Events API token from Events Manager (pixel > Settings); when it is
+    not given it is read from the environment variable named by ``access_token_env``. Without a
+    token the configuration is refused at start-up. ``pixel_codes`` overrides the pixel codes the
+    events are sent for (default: the page's pixels). ``backend`` ``"thread"`` sends from a
+    background thread of this process; ``"celery"`` hands batches to the Celery task
+    ``tiktok_pixel.contrib.celery.send_events``.
+    """
+
+    access_token: str | None = field(default=None, repr=False)
+    access_token_env: str = DEFAULT_TOKEN_ENV
+    pixel_codes: tuple[str, ...] = ()
+    endpoint: str = DEFAULT_ENDPOINT
+    test_event_code: str | None = None
+    #: None: follow ``PixelConfig.limited_data_use``.
+    limited_data_use: bool | None = None
+    backend: Backend = "thread"
+    batch_size: int = MAX_BATCH_SIZE
+    queue_size: int = 10_000
+    #: Longest wait (seconds) for a batch to fill before what is queued is sent.
+    flush_interval: float = 1.0
+    #: Seconds for one HTTP request (connect, write, read each).
+    timeout: float = 10.0
+    #: Retries of a batch after the first attempt, on 429, 5xx, TikTok's rate-limit code,
+    #: timeouts and transport errors.
+    max_retries: int = 5
+    #: First retry delay (seconds); doubled each retry, capped at ``backoff_max``, with jitter.
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    #: Seconds the interpreter waits at exit for queued events to be sent.
+    shutdown_timeout: float = 5.0
+    #: Reverse proxies in front of the app whose ``X-Forwarded-For`` / ``-Proto`` / ``-Host``
+    #: headers are trusted (0: use ``REMOTE_ADDR`` and the request's own host).
+    proxy_hops: int = 0
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if not isinstance(self.access_token_env, str) or not _ENV_NAME.fullmatch(
+            self.access_token_env
+        ):
+            raise ValueError(
+                "events API option access_token_env must be an environment variable name, "
+                f"not {self.access_token_env!r}"
+            )
+        token = self.access_token
+        if token is None:
+            token = os.environ.get(self.access_token_env)
+        if not isinstance(token, str) or not token.strip():
+            raise ValueError(
+                "the TikTok Events API needs an access token: set the environment variable "
+                f"{self.access_token_env} (or the events API option access_token); generate one "
+                "in TikTok Events Manager > your pixel > Settings"
+            )
+        token = token.strip()
+        if any(ch.isspace() for ch in token):
+            # The message must not quote the token.
+            raise ValueError(
+                "the TikTok Events API access token must be the bare token (no 'Bearer ' prefix, "
+                "no whitespace)"
+            )
+        set_(self, "access_token", token)
+        codes = self.pixel_codes
+        if isinstance(codes, str):
+            codes = (codes,)
+        if not isinstance(codes, tuple | list):
+            raise ValueError(
+                f"events API option pixel_codes must be a string or a list, not {codes!r}"
+            )
+        set_(self, "pixel_codes", tuple(dict.fromkeys(normalise_pixel_code(c) for c in codes)))
+        if not isinstance(self.endpoint, str) or not _ENDPOINT.fullmatch(self.endpoint):
+            raise ValueError(
+                f"events API option endpoint must be an http(s) URL, not {self.endpoint!r}"
+            )
+        if self.test_event_code is not None and (
+            not isinstance(self.test_event_code, str) or not self.test_event_code.strip()
+        ):
+            raise ValueError(
+                "events API option test_event_code must be a non-empty string or None, "
+                f"not {self.test_event_code!r}"
+            )
+        if self.test_event_code is not None:
+            set_(self, "test_event_code", self.test_event_code.strip())
+        if self.limited_data_use not in (None, True, False):
+            raise ValueError(
+                "events API option limited_data_use must be True, False or None, "
+                f"not {self.limited_data_use!r}"
+            )
+        if self.backend not in ("thread", "celery"):
+            raise ValueError(
+                f"events API option backend must be 'thread' or 'celery', not {self.backend!r}"
+            )
+        _int_in("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        _int_in("queue_size", self.queue_size, 1, 10_000_000)
+        _int_in("max_retries", self.max_retries, 0, 100)
+        _int_in("proxy_hops", self.proxy_hops, 0, 20)
+        for name in ("flush_interval", "timeout", "backoff_max"):
+            set_(self, name, _positive_number(name, getattr(self, name)))
+        for name in ("backoff_base", "shutdown_timeout"):
+            set_(self, name, _positive_number(name, getattr(self, name), allow_zero=True))
+
+    def with_changes(self, **changes: Any) -> EventsApiConfig:
+        """A copy with some fields changed, validated again."""
+        return replace(self, **changes)
+
+    def public_settings(self) -> dict[str, Any]:
+        """Every setting except the token: safe to log or to put in a task message."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.init and f.name != "access_token"
+        }
+
+    @classmethod
+    def from_mapping(
+        cls, settings: Mapping[str, Any], *, source: str = "EVENTS_API"
+    ) -> EventsApiConfig:
+        """Build from ``{"ACCESS_TOKEN_ENV": ..., "BATCH_SIZE": ...}`` (upper or lower case).
+
+        Raises ``ValueError`` naming ``source`` for unknown options and invalid values.
+        """
+        if not isinstance(settings, Mapping):
+            raise ValueError(f"{source} must be a dict of options, not {type(settings).__name__}")
+        known = {f.name for f in fields(cls) if f.init}
+        values: dict[str, Any] = {}
+        unknown = []
+        for key, value in settings.items():
+            name = key.lower() if isinstance(key, str) else key
+            if name not in known:
+                unknown.append(str(key))
+            elif name in values:
+                raise ValueError(f"{source}: option {name.upper()} is given twice")
+            else:
+                values[name] = value
+        if unknown:
+            raise ValueError(
+                f"unknown events API option(s) in {source}: {', '.join(sorted(unknown))}; known "
+                f"options are {', '.join(sorted(n.upper() for n in known))}"
+            )
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise ValueError(f"{source}: {exc}") from None
