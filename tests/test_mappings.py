@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import CODE
 from tiktok_pixel import PixelConfig
 from tiktok_pixel.contrib.options import config_from_options
+from tiktok_pixel.mapping_spec import build_mappings
 from tiktok_pixel.mappings import (
     DEFAULT_MAPPING_CONFIG,
     DEFAULT_MAPPINGS,
@@ -17,7 +18,6 @@ from tiktok_pixel.mappings import (
     SETS,
     EventMapping,
     MappingConfig,
-    build_mappings,
     on_event,
     path,
 )

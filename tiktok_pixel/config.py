@@ -16,7 +16,8 @@ import phonenumbers
 
 from .currencies import SUPPORTED_CURRENCIES
 from .jsonscript import script_json
-from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig, build_mappings
+from .mapping_spec import build_mappings
+from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig
 from .runtime import program
 
 #: TikTok's SDK URL; ``load()`` appends ``?sdkid=<code>&lib=ttq``.
