@@ -40,8 +40,10 @@ def test_inspector_lists_the_live_calls_with_hashed_identify(browser: Any, shop:
     page.get_by_role("button", name="Continue to review").click()
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url("**/order/*")
+    # consent.js replays the visitor's grant on every page, a moment after the pixel's calls
     page.wait_for_function(
         "() => document.querySelectorAll('#pixel-inspector .status.sent').length === 2"
+        " && document.querySelector('#pixel-inspector li.call[data-method=grantConsent]')"
     )
     panel = page.locator("#pixel-inspector")
     assert panel.is_visible()
