@@ -140,7 +140,15 @@ class PixelConfig:
             )
         head = script_json(self.payload_settings())
         set_(self, "payload_head", head[:-1] + ',"calls":')
-        code = program(loader=not self.use_existing_pixel, existing=self.use_existing_pixel)
+        code = program(
+            loader=not self.use_existing_pixel,
+            existing=self.use_existing_pixel,
+            several=len(self.pixel_codes) > 1,
+            hold=self.consent == "hold",
+            page=self.auto_page_view,
+            options=self.limited_data_use,
+            sdk_literal=script_json(self.sdk_url),
+        )
         set_(self, "inline_head", "!" + code + "(window,document," + self.payload_head)
 
     def payload_settings(self) -> dict[str, Any]:

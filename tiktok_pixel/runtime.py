@@ -75,11 +75,25 @@ def compact(source: str) -> str:
 
 
 @cache
-def program(*, loader: bool = True, existing: bool = False) -> str:
+def program(
+    *,
+    loader: bool = True,
+    existing: bool = False,
+    several: bool = True,
+    hold: bool = True,
+    page: bool | str = "payload",
+    options: bool = True,
+    sdk_literal: str | None = None,
+) -> str:
     """The runtime as one compact function expression ``function(w,d,c){…}``.
 
     ``loader`` keeps the base-code path, ``existing`` the use-existing-pixel path; with both, the
-    payload's ``existing`` flag picks one at run time.
+    payload's ``existing`` flag picks one at run time. ``several`` keeps the routing of each call
+    to every pixel through ``ttq.instance(code)``, ``hold`` the ``holdConsent()`` call, ``page`` the
+    automatic ``page()`` (``"payload"``: as the payload says), ``options`` passing load
+    options, and ``sdk_literal`` (a JS string literal) fixes the SDK URL: inline
+    mode leaves out what its configuration cannot need (a smaller page), the static script keeps
+    everything and reads the payload.
     """
     if not (loader or existing):
         raise ValueError("the runtime needs the loader path, the existing-pixel path or both")
@@ -88,7 +102,15 @@ def program(*, loader: bool = True, existing: bool = False) -> str:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    source = env.get_template("runtime.js.jinja").render(loader=loader, existing=existing)
+    source = env.get_template("runtime.js.jinja").render(
+        loader=loader,
+        existing=existing,
+        several=several,
+        hold=hold,
+        page=page,
+        options=options,
+        sdk_literal=sdk_literal,
+    )
     return compact(source)
 
 
