@@ -35,6 +35,7 @@ ENV_SETTINGS = {
     "TIKTOK_PIXEL_DEMO_REAL": "DEMO_REAL_SDK",
     "TIKTOK_PIXEL_DEMO_EXISTING": "DEMO_EXISTING_PIXEL",
     "TIKTOK_PIXEL_DEMO_INSPECTOR": "DEMO_INSPECTOR",
+    "TIKTOK_PIXEL_DEBUG": "TIKTOK_PIXEL_DEBUG",  # 0: no validator findings in the inspector
 }
 
 
@@ -97,6 +98,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         TIKTOK_PIXEL_MAPPINGS={"currency": load_catalogue().currency},
         TIKTOK_PIXEL_ENABLED=True,
         TIKTOK_PIXEL_NONCE=lambda _request: csp_nonce(),
+        # Debug mode: each page also carries the validator's findings for its calls, which the
+        # inspector lists as "Pixel Helper warnings" (and the server logs). Off for production.
+        TIKTOK_PIXEL_DEBUG=True,
         DEMO_REAL_SDK=False,
         DEMO_EXISTING_PIXEL=False,
         DEMO_INSPECTOR=True,

@@ -9,7 +9,10 @@ from typing import Any
 _INLINE = re.compile(
     r"<script[^>]*>!function\(w,d,c\)\{.*?\}\(window,document,(.*?)\);</script>", re.S
 )
-_DATA = re.compile(r'<script type="application/json" data-tiktok-pixel[^>]*>(.*?)</script>', re.S)
+#: The exact attribute: debug mode's ``data-tiktok-pixel-findings`` block is no payload.
+_DATA = re.compile(
+    r'<script type="application/json" data-tiktok-pixel(?![\w-])[^>]*>(.*?)</script>', re.S
+)
 
 
 def payloads(html: str) -> list[dict[str, Any]]:

@@ -327,7 +327,9 @@ def test_debug_mode_logs_findings_on_render(caplog: pytest.LogCaptureFixture) ->
         "use the new name",
     ]
     assert "ann@example.com" not in caplog.text
-    assert html == render_calls(PixelConfig(pixel_codes=CODE), page.calls)  # output unchanged
+    # the fragment is unchanged; the findings follow it as a data block (tests/test_render_findings)
+    fragment = render_calls(PixelConfig(pixel_codes=CODE), page.calls)
+    assert html.startswith(fragment) and "data-tiktok-pixel-findings" in html[len(fragment) :]
 
 
 def test_without_debug_render_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:

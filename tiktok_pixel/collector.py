@@ -19,10 +19,9 @@ from .config import PixelConfig
 from .failures import describe_failure
 from .hashing import HASHED_FIELDS, hash_identity
 from .params import Problems, coerce_params, to_text
-from .render import page_order, render_calls
+from .render import render_calls, render_findings
 from .segment import map_event
 from .standard_events import similar_standard_event
-from .validation import log_findings, validate_calls
 
 logger = logging.getLogger("tiktok_pixel")
 
@@ -246,12 +245,14 @@ class PageEvents:
     def render(self, *, nonce: str | None = None) -> Markup:
         """The ``<head>`` fragment: loader and this page's calls, as :class:`markupsafe.Markup`.
 
-        With ``config.debug``, the validator's findings for these calls are logged first (logger
-        ``tiktok_pixel``, one warning each; messages hold no PII).
+        With ``config.debug``, the validator's findings for these calls are logged (logger
+        ``tiktok_pixel``, one warning each; messages hold no PII) and follow the fragment as a
+        JSON data block (:func:`tiktok_pixel.render.render_findings`).
         """
-        if self.config.debug:
-            log_findings(validate_calls(page_order(self._calls)))
-        return render_calls(self.config, self._calls, nonce=nonce)
+        html = render_calls(self.config, self._calls, nonce=nonce)
+        if self.config.debug and html:
+            html += render_findings(self.config, self._calls, nonce=nonce)
+        return html
 
     def __html__(self) -> str:
         return str(self.render())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from markupsafe import Markup
 
@@ -15,6 +16,12 @@ from .calls import Call
 from .config import PixelConfig
 from .jsonscript import script_json
 from .runtime import DATA_BLOCK_ATTRIBUTE
+from .validation import Finding, log_findings, validate_calls
+
+#: The attribute of debug mode's data block listing the validator's findings (see
+#: :func:`render_findings`). Distinct from :data:`DATA_BLOCK_ATTRIBUTE`: the runtime and
+#: ``testing.calls_in`` select that exact attribute, so they never read this block.
+FINDINGS_ATTRIBUTE = "data-tiktok-pixel-findings"
 
 #: CSP nonces are base64 or base64url (CSP3 "base64-value"); nothing else may reach the attribute.
 _NONCE_RE = re.compile(r"[A-Za-z0-9+/_-]{1,256}={0,2}")
@@ -63,3 +70,44 @@ def render_calls(config: PixelConfig, calls: Iterable[Call], *, nonce: str | Non
         f"{config.payload_head}{calls_json}}}</script>"
         f'<script src="{config.runtime_url}" async{attr}></script>'
     )
+
+
+def finding_entry(finding: Finding) -> dict[str, Any]:
+    """What the findings block says about one finding: no params and no identify values.
+
+    ``method``, ``event`` and ``event_id`` name the call concerned (``None`` for page rules);
+    a non-string event name or event id (itself a finding) is left out rather than echoed.
+    """
+    call = finding.call
+    event = call.event if call is not None and isinstance(call.event, str) else None
+    event_id = call.event_id if call is not None and isinstance(call.event_id, str) else None
+    return {
+        "rule": finding.id,
+        "severity": finding.severity,
+        "message": finding.message,
+        "explanation": finding.rule.summary,
+        "method": call.method if call is not None else None,
+        "event": event,
+        "event_id": event_id,
+    }
+
+
+def render_findings(
+    config: PixelConfig, calls: Iterable[Call], *, nonce: str | None = None
+) -> Markup:
+    """Debug mode: log the validator's findings for ``calls`` and render them as a data block.
+
+    ``calls`` are the calls the fragment beside it renders (checked in page order, as
+    :func:`render_calls` writes them). Each finding is logged as one warning on the
+    ``tiktok_pixel`` logger and listed in ``<script type="application/json"
+    data-tiktok-pixel-findings>[...]</script>`` (:func:`finding_entry`; through ``script_json``,
+    with the CSP nonce) for a page-side inspector to read. Without ``config.debug``: ``""``,
+    and nothing is validated.
+    """
+    if not config.debug:
+        return Markup("")
+    attr = nonce_attribute(nonce)
+    findings = validate_calls(page_order(calls))
+    log_findings(findings)
+    data = script_json([finding_entry(finding) for finding in findings])
+    return Markup(f'<script type="application/json" {FINDINGS_ATTRIBUTE}{attr}>{data}</script>')

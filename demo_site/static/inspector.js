@@ -2,7 +2,10 @@
    page creates it and records every call pushed onto the live queues (ttq and each ttq._i[CODE]),
    before events.js (or the offline stand-in) drains them. It shows what the browser really queued,
    not what the server meant to render. The panel is built with textContent only (product names are
-   data, never markup), and is toggled by the "Pixel inspector" button (remembered in localStorage). */
+   data, never markup), and is toggled by the "Pixel inspector" button (remembered in localStorage).
+   In debug mode (TIKTOK_PIXEL_DEBUG) the server also renders the validator's findings for the calls
+   it rendered, as <script type="application/json" data-tiktok-pixel-findings> blocks: the panel
+   lists them under "Pixel Helper warnings". Without such a block that section is left out. */
 (function (w, d) {
   "use strict";
   var calls = [];
@@ -133,6 +136,60 @@
     });
     return list;
   };
+  // ---- debug mode: the validator's findings, rendered by the server beside each pixel tag ----
+  var findings = null; // null: no findings block on the page (debug mode off)
+  var SEVERITIES = { error: 1, warning: 1 };
+  var readFindings = function () {
+    var blocks = d.querySelectorAll('script[type="application/json"][data-tiktok-pixel-findings]');
+    if (!blocks.length) return null;
+    var all = [];
+    for (var i = 0; i < blocks.length; i++) {
+      try {
+        var list = JSON.parse(blocks[i].textContent);
+        if (Array.isArray(list)) all = all.concat(list.filter(function (f) { return f && typeof f === "object"; }));
+      } catch (e) {}
+    }
+    return all;
+  };
+  var findingsFor = function (c) {
+    if (!findings || c[0] !== "track" || !c[3] || !c[3].event_id) return [];
+    return findings.filter(function (f) {
+      return f.event === c[1] && f.event_id === c[3].event_id;
+    });
+  };
+  var concerns = function (f) {
+    var what = f.event ? "ttq.track('" + f.event + "')" : f.method ? "ttq." + f.method + "()" : "the page";
+    return "on " + what + (f.event_id ? " · event_id " + f.event_id : "");
+  };
+  var warnings = function () {
+    var section = el("section", "findings");
+    section.setAttribute("aria-label", "Pixel Helper warnings");
+    var title = el("h3", null, "Pixel Helper warnings ");
+    title.appendChild(el("span", "count", findings.length));
+    section.appendChild(title);
+    section.appendChild(el("p", "source", "tiktok-pixel's validator (debug mode), on the calls the server rendered into this page"));
+    if (!findings.length) {
+      section.appendChild(el("p", "none", "None: the validator found nothing to report in this page's calls."));
+      return section;
+    }
+    var list = el("ul");
+    findings.forEach(function (f) {
+      var severity = SEVERITIES[f.severity] ? f.severity : "other";
+      var li = el("li", "finding is-" + severity);
+      li.setAttribute("data-rule", String(f.rule));
+      li.setAttribute("data-severity", String(f.severity));
+      var head = el("div", "finding-head");
+      head.appendChild(el("span", "severity is-" + severity, f.severity));
+      head.appendChild(el("code", "rule", f.rule));
+      li.appendChild(head);
+      li.appendChild(el("p", "message", f.message));
+      li.appendChild(el("p", "concerns", concerns(f)));
+      if (f.explanation) li.appendChild(el("p", "why", f.explanation));
+      list.appendChild(li);
+    });
+    section.appendChild(list);
+    return section;
+  };
   var item = function (entry) {
     var c = entry.call, m = c[0];
     var li = el("li", "call");
@@ -141,6 +198,18 @@
     var title = el("span");
     title.appendChild(el("span", "method", (entry.queue === "ttq" ? "ttq." : "ttq.instance('" + entry.queue + "').") + m + "() "));
     if (m === "track") title.appendChild(el("span", "event", c[1]));
+    var flagged = findingsFor(c);
+    if (flagged.length) {
+      li.setAttribute("data-findings", String(flagged.length));
+      var counts = {};
+      flagged.forEach(function (f) {
+        counts[f.severity] = (counts[f.severity] || 0) + 1;
+      });
+      var parts = Object.keys(counts).map(function (k) {
+        return counts[k] + " " + k + (counts[k] > 1 ? "s" : "");
+      });
+      title.appendChild(el("span", "flag", " ⚠ " + parts.join(", ")));
+    }
     if (m === "page") title.appendChild(el("span", "event", "Pageview"));
     head.appendChild(title);
     var status = statusOf(c);
@@ -172,6 +241,7 @@
     badge.setAttribute("data-consent", state);
     header.appendChild(badge);
     panel.appendChild(header);
+    if (findings) panel.appendChild(warnings());
     var list = el("ol");
     for (var i = 0; i < calls.length; i++) list.appendChild(item(calls[i]));
     if (!calls.length) panel.appendChild(el("p", "empty", "No ttq calls on this page."));
@@ -199,6 +269,7 @@
     d.body.setAttribute("data-inspector", on ? "on" : "off");
   };
   d.addEventListener("DOMContentLoaded", function () {
+    findings = readFindings();
     show(visible());
     var button = d.getElementById("inspector-toggle");
     if (button) {
@@ -214,5 +285,11 @@
   });
   d.addEventListener("tiktok-standin", schedule);
   d.addEventListener("demo-consent", schedule);
-  w.__pixelInspector = { calls: calls, render: render };
+  w.__pixelInspector = {
+    calls: calls,
+    render: render,
+    findings: function () {
+      return findings;
+    }
+  };
 })(window, document);

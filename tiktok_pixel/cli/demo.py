@@ -54,6 +54,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--no-inspector", action="store_true", help="start with the inspector panel hidden"
     )
+    parser.add_argument(
+        "--no-debug",
+        action="store_true",
+        help="switch debug mode off: no validator warnings in the inspector or the log",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -92,6 +97,8 @@ def demo_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str
         settings["DEMO_EXISTING_PIXEL"] = True
     if args.no_inspector:
         settings["DEMO_INSPECTOR"] = False
+    if args.no_debug:
+        settings["TIKTOK_PIXEL_DEBUG"] = False
     return settings
 
 

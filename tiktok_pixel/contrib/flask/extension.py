@@ -20,7 +20,7 @@ from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 from ...collector import PageEvents
-from ...render import render_calls
+from ...render import render_calls, render_findings
 from ..jinja import TikTokPixelExtension, log_render_failure
 from .carryover import MAX_CARRIED, SESSION_KEY, decode_calls, encode_calls
 from .inject import has_pixel, insert_before_head_end
@@ -126,7 +126,12 @@ def _render(nonce: str | None) -> Markup:
     streaming = g.get(_G_RESPONDED, False)
     carried = [] if streaming else _carried()
     new = data.unrendered()
-    html = render_calls(state.config_for(request.script_root), [*carried, *new], nonce=nonce)
+    config = state.config_for(request.script_root)
+    calls = [*carried, *new]
+    html = render_calls(config, calls, nonce=nonce)
+    if config.debug and html:
+        # the calls this fragment renders, carried ones included (not ``pixel.calls``)
+        html += render_findings(config, calls, nonce=nonce)
     if not streaming and SESSION_KEY in flask_session:
         flask_session.pop(SESSION_KEY)
     data.rendered += len(new)
