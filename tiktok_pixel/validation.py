@@ -72,7 +72,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "content-id-missing",
-            "error",
+            "warning",
             "every contents item needs a content_id matching the catalog: Pixel Helper reports "
             "'content ID received with no value'",
         ),

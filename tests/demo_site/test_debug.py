@@ -71,8 +71,8 @@ def test_each_funnel_page_lists_the_findings_of_what_it_rendered() -> None:
     expected = {
         # Segment's page -> ViewContent default mapping (issue 5: home and listings demonstrate it)
         # sends contents [{content_name: <page name>}]: a listing page has no product id to give.
-        "home": [("content-id-missing", "error", "ViewContent")],
-        "category": [("content-id-missing", "error", "ViewContent")],
+        "home": [("content-id-missing", "warning", "ViewContent")],
+        "category": [("content-id-missing", "warning", "ViewContent")],
         # Order Completed -> PlaceAnOrder (the default mapping), carried across the redirect
         "order": [("event-sunset", "warning", "PlaceAnOrder")],
     }

@@ -84,7 +84,7 @@ def test_listing_pages_show_the_error_and_clean_pages_say_none(browser: Any, sho
     page.goto(shop.url + "/c/kitchen")
     page.wait_for_function("() => document.querySelector('#pixel-inspector li.finding')")
     [(severity, rule, *_, message, concerns)] = page.evaluate(LISTED)
-    assert (severity, rule) == ("error", "content-id-missing")
+    assert (severity, rule) == ("warning", "content-id-missing")
     assert message == "'ViewContent': contents[0] has no content_id"
     assert concerns.startswith("on ttq.track('ViewContent') · event_id demo-")
     assert page.evaluate(FLAGGED) == [["ViewContent", "1"]]
