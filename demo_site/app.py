@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g, send_file
+from flask import Flask, Request, Response, g, send_file
 from markupsafe import Markup
 
 from tiktok_pixel import DEFAULT_SDK_URL, PixelConfig, render_calls
@@ -37,6 +37,12 @@ ENV_SETTINGS = {
     "TIKTOK_PIXEL_DEMO_INSPECTOR": "DEMO_INSPECTOR",
     "TIKTOK_PIXEL_DEBUG": "TIKTOK_PIXEL_DEBUG",  # 0: no validator findings in the inspector
 }
+#: An endpoint URL (``--events-api-endpoint``) turns on Events API mirroring (``DEMO_EVENTS_API``).
+EVENTS_API_ENV = "TIKTOK_PIXEL_DEMO_EVENTS_API"
+#: The demo's stand-in Events API token: only ever sent to the endpoint the demo is given.
+DEMO_EVENTS_API_TOKEN = "demo-token-not-a-tiktok-token"
+#: Set by ``static/consent.js`` with the visitor's choice; the server mirrors only if "granted".
+CONSENT_COOKIE = "demo_tiktok_consent"
 
 
 def csp_nonce() -> str:
@@ -81,7 +87,14 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     }
     if environ.get("TIKTOK_PIXEL_CODE"):
         settings["TIKTOK_PIXEL_CODE"] = environ["TIKTOK_PIXEL_CODE"]
+    if environ.get(EVENTS_API_ENV):
+        settings["DEMO_EVENTS_API"] = environ[EVENTS_API_ENV]
     return settings
+
+
+def consent_granted(request: Request) -> bool:
+    """``TIKTOK_PIXEL_CONSENT_GRANTED``: the banner's choice, from the cookie consent.js sets."""
+    return request.cookies.get(CONSENT_COOKIE) == "granted"
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
@@ -104,8 +117,16 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         DEMO_REAL_SDK=False,
         DEMO_EXISTING_PIXEL=False,
         DEMO_INSPECTOR=True,
+        DEMO_EVENTS_API=None,
     )
     app.config.update(settings or {})
+    if app.config["DEMO_EVENTS_API"]:
+        # Mirror every track to the Events API at this URL (a stand-in), deduplicated by event_id.
+        app.config.setdefault(
+            "TIKTOK_PIXEL_EVENTS_API",
+            {"ENDPOINT": app.config["DEMO_EVENTS_API"], "ACCESS_TOKEN": DEMO_EVENTS_API_TOKEN},
+        )
+        app.config.setdefault("TIKTOK_PIXEL_CONSENT_GRANTED", consent_granted)
     real = bool(app.config["DEMO_REAL_SDK"])
     if real:
         if normalise_pixel_code(app.config["TIKTOK_PIXEL_CODE"]) == DEMO_PIXEL_CODE:

@@ -33,7 +33,8 @@ def test_init_app_and_constructor_forms() -> None:
 
 
 def test_every_option_reaches_the_state() -> None:
-    events_api = {"access_token": "raw", "anything": object()}
+    events_api = {"ACCESS_TOKEN": "raw-token", "ENDPOINT": "http://127.0.0.1:9/track/"}
+    consent_granted = lambda request: True  # noqa: E731
     app = app_with(
         TIKTOK_PIXEL_CODE=CODE,
         TIKTOK_PIXEL_ENABLED=True,
@@ -48,10 +49,14 @@ def test_every_option_reaches_the_state() -> None:
         TIKTOK_PIXEL_AUTO_INJECT=True,
         TIKTOK_PIXEL_NONCE=lambda request: "n",
         TIKTOK_PIXEL_EVENTS_API=events_api,
+        TIKTOK_PIXEL_CONSENT_GRANTED=consent_granted,
         TIKTOK_PIXEL_MAPPINGS=None,  # unset: not passed on
     )
     TikTokPixel(app)
     state = get_state(app)
+    assert state.mirror is not None and state.mirror.close(timeout=1)  # no thread was started
+    assert state.mirror.api_config.endpoint == events_api["ENDPOINT"]
+    assert state.consent_granted is consent_granted
     config = state.config
     assert state.enabled and state.auto_inject and state.nonce is not None
     assert state.events_api is events_api

@@ -59,6 +59,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         action="store_true",
         help="switch debug mode off: no validator warnings in the inspector or the log",
     )
+    parser.add_argument(
+        "--events-api-endpoint",
+        metavar="URL",
+        help="also send every event to this Events API stand-in (a dummy token), like "
+        "TIKTOK_PIXEL_EVENTS_API",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -99,6 +105,8 @@ def demo_settings(args: argparse.Namespace, environ: dict[str, str]) -> dict[str
         settings["DEMO_INSPECTOR"] = False
     if args.no_debug:
         settings["TIKTOK_PIXEL_DEBUG"] = False
+    if args.events_api_endpoint:
+        settings["DEMO_EVENTS_API"] = args.events_api_endpoint
     return settings
 
 
@@ -149,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: the demo listens on {args.host}, not only this machine", file=sys.stderr)
     mode = "TikTok's real events.js" if app.config["DEMO_REAL_SDK"] else "offline SDK stand-in"
     print(f"Demo shop ({mode}): {url}  (Ctrl+C to stop)", flush=True)
+    if app.config.get("DEMO_EVENTS_API"):
+        print(f"Events API mirroring to {app.config['DEMO_EVENTS_API']}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -34,6 +34,7 @@ INTEGRATION_OPTIONS: frozenset[str] = frozenset(
         "AUTO_INJECT",  # insert the fragment before </head> of HTML responses
         "NONCE",  # callable(request) -> CSP nonce, when no CSP library provides one
         "EVENTS_API",  # server-side mirroring through TikTok's Events API
+        "CONSENT_GRANTED",  # callable(request) -> bool: may the server mirror under consent hold
     }
 )
 

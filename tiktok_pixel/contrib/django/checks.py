@@ -12,10 +12,13 @@ E005    no pixel code (and no ``USE_EXISTING``)
 E006    ``AUTO_INJECT`` without the middleware
 E007    ``INLINE: False`` but nothing serves ``static/tiktok_pixel.js``
 E008    (from the staticfiles finder) ``static/tiktok_pixel.js`` missing from the install
+E009    ``EVENTS_API`` is invalid: not a dict, an unknown option, a bad value, no access token
+E010    ``CONSENT_GRANTED`` is not a callable (or a dotted path to one)
 W001    the middleware is missing: no ``request.tiktok_pixel``, nothing carried over redirects
 W002    no session before the middleware: calls made before a redirect are lost
 W003    the middleware runs outside django-csp's: its nonce cannot reach the CSP header
 W004    a Jinja2 backend without ``tiktok_pixel()``
+W005    ``EVENTS_API`` with ``CONSENT: "hold"`` but no ``CONSENT_GRANTED``: nothing is mirrored
 ======  =============================================================================
 """
 
@@ -26,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from ..mirroring import consent_hold_unanswered
 from .conf import SETTING, read_settings
 from .runtime import FINDER, MISSING_RUNTIME_HINT, finder_installed, view_url
 
@@ -79,6 +83,21 @@ def check_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     messages.extend(_jinja2_backends())
+    if found.events_api_config is not None and consent_hold_unanswered(
+        found.config, found.consent_granted
+    ):
+        messages.append(
+            Warning(
+                f"{SETTING}['EVENTS_API'] is set and {SETTING}['CONSENT'] is 'hold', but "
+                f"{SETTING}['CONSENT_GRANTED'] is not: the server cannot know when a visitor "
+                "grants consent, so no event is sent to the Events API.",
+                hint="Set 'CONSENT_GRANTED' to a callable (or its dotted path) taking the request "
+                "and returning True when the visitor granted consent, e.g. from your consent "
+                "cookie.",
+                obj=SETTING,
+                id="tiktok_pixel.W005",
+            )
+        )
     return messages
 
 

@@ -13,7 +13,7 @@ import difflib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -21,7 +21,11 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from ...config import PixelConfig, normalise_pixel_code
+from ..mirroring import ConsentFunction, events_api_config
 from ..options import ALL_OPTIONS, CONFIG_OPTIONS, config_from_options, unknown_options
+
+if TYPE_CHECKING:
+    from ...events_api import EventsApiConfig
 
 SETTING = "TIKTOK_PIXEL"
 SOURCE = f"settings.{SETTING}"
@@ -46,8 +50,9 @@ class PixelSettings:
     """The validated ``TIKTOK_PIXEL`` setting.
 
     ``config`` is ``None`` only when the pixel is disabled and no pixel code is given, so a
-    development settings file may leave the code out. ``events_api`` is kept as given, for the
-    Events API integration to read.
+    development settings file may leave the code out. ``events_api`` is ``EVENTS_API`` as given;
+    ``events_api_config`` is it validated (``None`` when unset or when the pixel is disabled);
+    ``consent_granted`` is the ``CONSENT_GRANTED`` callable (a dotted path is imported).
     """
 
     config: PixelConfig | None
@@ -55,6 +60,8 @@ class PixelSettings:
     auto_inject: bool = False
     nonce: NonceFunction | None = None
     events_api: Any = None
+    events_api_config: EventsApiConfig | None = None
+    consent_granted: ConsentFunction | None = None
 
     @property
     def inline(self) -> bool:
@@ -94,6 +101,58 @@ def _nonce_function(value: Any) -> tuple[NonceFunction | None, Problem | None]:
             "nonce string would defeat CSP, so none is accepted.",
         )
     return value, None
+
+
+def _consent_function(value: Any) -> tuple[ConsentFunction | None, Problem | None]:
+    """``CONSENT_GRANTED`` as a callable: a callable, a dotted path to one, or ``None``."""
+    hint = (
+        "Give a function taking the request and returning True when the visitor granted "
+        "consent (e.g. reading your consent cookie), or its dotted path such as "
+        "'myproject.consent.tiktok_granted'."
+    )
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            return None, Problem(
+                "E010",
+                f"{SOURCE}['CONSENT_GRANTED'] names {value!r}, which cannot be imported ({exc}).",
+                hint,
+            )
+    if not callable(value):
+        return None, Problem(
+            "E010",
+            f"{SOURCE}['CONSENT_GRANTED'] must be a callable (or a dotted path to one), "
+            f"not {value!r}.",
+            hint,
+        )
+    return value, None
+
+
+def _events_api_problem(
+    raw: Any, config: PixelConfig | None, enabled: bool
+) -> tuple[EventsApiConfig | None, Problem | None]:
+    """``EVENTS_API`` validated; without a token only a disabled pixel is accepted."""
+    hint = (
+        "See 'Server-side Events API' in the tiktok-pixel README for the options. The access "
+        "token is read from the environment variable TIKTOK_ACCESS_TOKEN (or the one "
+        "ACCESS_TOKEN_ENV names)."
+    )
+    try:
+        api_config = events_api_config(raw, source=f"{SOURCE}['EVENTS_API']", require_token=enabled)
+    except ValueError as exc:
+        return None, Problem("E009", f"{exc}.", hint)
+    no_code = config is not None and not config.pixel_codes
+    if api_config is not None and no_code and not api_config.pixel_codes:
+        return None, Problem(
+            "E009",
+            f"{SOURCE}['EVENTS_API'] has no pixel code to send the events for: "
+            "'USE_EXISTING' is set without 'PIXEL_CODE'.",
+            "Set the events API option 'PIXEL_CODES' to the site's pixel code(s).",
+        )
+    return api_config, None
 
 
 def _unknown_problem(unknown: list[str]) -> Problem:
@@ -157,6 +216,9 @@ def read_settings(raw: Any) -> tuple[PixelSettings | None, list[Problem]]:
     nonce, problem = _nonce_function(raw.get("NONCE"))
     if problem:
         problems.append(problem)
+    consent_granted, problem = _consent_function(raw.get("CONSENT_GRANTED"))
+    if problem:
+        problems.append(problem)
     enabled = raw.get("ENABLED", True) is not False
     has_code = raw.get("PIXEL_CODE") not in (None, "", [], ())
     config: PixelConfig | None = None
@@ -194,6 +256,11 @@ def read_settings(raw: Any) -> tuple[PixelSettings | None, list[Problem]]:
             )
         if not no_code_needed:
             config = None
+    api_config = None
+    if raw.get("EVENTS_API") is not None:
+        api_config, problem = _events_api_problem(raw["EVENTS_API"], config, enabled)
+        if problem:
+            problems.append(problem)
     if problems:
         return None, problems
     return (
@@ -203,6 +270,8 @@ def read_settings(raw: Any) -> tuple[PixelSettings | None, list[Problem]]:
             auto_inject=raw.get("AUTO_INJECT", False),
             nonce=nonce,
             events_api=raw.get("EVENTS_API"),
+            events_api_config=api_config,
+            consent_granted=consent_granted,
         ),
         [],
     )

@@ -22,12 +22,15 @@ import logging
 import re
 from collections.abc import Callable
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
 
 from ...calls import Call
 from ..jinja import describe_failure
+from ..mirroring import mirror_request
 from .carry import SESSION_KEY, load_carried, session_of, store_carried
 from .conf import get_settings
+from .mirror import get_mirror
 from .page import COLLECTOR_ATTRIBUTE, STATE_ATTRIBUTE, RequestPixel, new_collector
 
 logger = logging.getLogger("tiktok_pixel")
@@ -78,6 +81,7 @@ class TikTokPixelMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         get_settings()  # a broken setting fails at start-up, not on some later page
+        get_mirror()  # so does an Events API mirror that cannot be built
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         settings = get_settings()
@@ -102,7 +106,44 @@ class TikTokPixelMiddleware:
                 self.finish(request, response, pixel, carried)
             except Exception as exc:
                 logger.warning("TikTok pixel: response left as it was (%s)", describe_failure(exc))
+            self.mirror(request, response, pixel, carried)
         return response
+
+    def mirror(
+        self,
+        request: HttpRequest,
+        response: HttpResponseBase,
+        pixel: RequestPixel,
+        carried: list[Call] | None,
+    ) -> None:
+        """Send the request's own track calls to the Events API too, when it is configured.
+
+        Calls carried in from a redirected request were mirrored by that request and are left
+        out (even when it ran in another process); their identify calls still count. Never
+        raises.
+        """
+        try:
+            mirror = get_mirror()
+            if mirror is None:
+                return
+            events = getattr(request, COLLECTOR_ATTRIBUTE, pixel.events)
+            done = {call.event_id for call in carried or () if call.method == "track"}
+            calls = [c for c in events.calls if c.method != "track" or c.event_id not in done]
+            mirror_request(
+                mirror,
+                calls,
+                request.META,
+                request=request,
+                consent=pixel.settings.consent_granted,
+                status=response.status_code,
+            )
+        except ImproperlyConfigured:
+            raise
+        except Exception as exc:  # request-time: never fail the response
+            logger.warning(
+                "TikTok Events API: the request's events were not mirrored (%s)",
+                type(exc).__name__,
+            )
 
     def finish(
         self,

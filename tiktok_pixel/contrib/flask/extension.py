@@ -22,6 +22,7 @@ from werkzeug.local import LocalProxy
 from ...collector import PageEvents
 from ...render import render_calls, render_findings
 from ..jinja import TikTokPixelExtension, log_render_failure
+from ..mirroring import mirror_request
 from .carryover import MAX_CARRIED, SESSION_KEY, decode_calls, encode_calls
 from .inject import has_pixel, insert_before_head_end
 from .state import RUNTIME_PREFIX, PixelState, build_state
@@ -35,6 +36,8 @@ _G_NAME = "_tiktok_pixel"
 #: Set on ``g`` once the response was finalised (its session saved): a template streamed after
 #: that must not take carried calls out of a session that will never be saved again.
 _G_RESPONDED = "_tiktok_pixel_responded"
+#: The response status, recorded for the Events API mirroring at the end of the request.
+_G_STATUS = "_tiktok_pixel_status"
 
 #: Cache lifetime of the unversioned runtime URL; the versioned one is immutable.
 RUNTIME_MAX_AGE = 3600
@@ -211,6 +214,7 @@ def _auto_inject(state: PixelState, response: Response) -> None:
 
 
 def _after_request(response: Response) -> Response:
+    setattr(g, _G_STATUS, response.status_code)
     try:
         state = get_state()
         if not state.enabled:
@@ -226,6 +230,35 @@ def _after_request(response: Response) -> Response:
     finally:
         setattr(g, _G_RESPONDED, True)
     return response
+
+
+def _mirror_at_teardown(exc: BaseException | None) -> None:
+    """Send the request's track calls to the Events API too, when it is configured.
+
+    Runs when the request context ends, so calls a streamed template made are included; a
+    request that raised (no status recorded) or answered 5xx mirrors nothing. Never raises.
+    """
+    try:
+        state = get_state()
+        mirror = state.mirror
+        if mirror is None or not state.enabled:
+            return
+        data: _RequestPixel | None = g.get(_G_NAME)
+        if data is None or exc is not None:
+            return
+        mirror_request(
+            mirror,
+            data.events.calls,
+            request.environ,
+            request=request,
+            consent=state.consent_granted,
+            status=g.get(_G_STATUS),
+        )
+    except Exception as error:  # request-time: never fail the response
+        logger.warning(
+            "TikTok Events API: the request's events were not mirrored (%s)",
+            type(error).__name__,
+        )
 
 
 blueprint = Blueprint("tiktok_pixel", __name__, url_prefix=RUNTIME_PREFIX)
@@ -271,7 +304,10 @@ class TikTokPixel:
     def init_app(self, app: Flask) -> None:
         """Validate ``app.config``'s ``TIKTOK_PIXEL_*`` keys and install the hooks.
 
-        Raises ``ValueError`` naming the key for invalid configuration.
+        Raises ``ValueError`` naming the key for invalid configuration. With
+        ``TIKTOK_PIXEL_EVENTS_API`` set (and the pixel enabled), builds the one
+        ``EventsApiMirror`` of the app (``state.mirror``); each request's track calls are
+        mirrored when the request ends.
         """
         if EXTENSION_NAME in app.extensions:
             raise RuntimeError("TikTokPixel is already set up on this app")
@@ -280,6 +316,8 @@ class TikTokPixel:
         app.jinja_env.add_extension(TikTokPixelExtension)
         app.jinja_env.tiktok_pixel_renderer = _jinja_renderer  # type: ignore[attr-defined]
         app.after_request(_after_request)
+        if state.mirror is not None:
+            app.teardown_request(_mirror_at_teardown)
         if not state.config.inline:
             app.register_blueprint(blueprint)
 

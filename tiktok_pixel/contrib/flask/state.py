@@ -12,12 +12,23 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...config import PixelConfig
 from ...resources import static_path
 from ...runtime import STATIC_SCRIPT_NAME
+from ..mirroring import (
+    ConsentFunction,
+    build_mirror,
+    check_consent_function,
+    consent_hold_unanswered,
+    events_api_config,
+    warn_consent_hold,
+)
 from ..options import ALL_OPTIONS, CONFIG_OPTIONS, config_from_options, flask_key
+
+if TYPE_CHECKING:
+    from ...events_api import EventsApiMirror
 
 #: Prefix of every Flask config key the extension owns.
 PREFIX = "TIKTOK_PIXEL_"
@@ -36,8 +47,9 @@ class PixelState:
     """What ``TikTokPixel.init_app`` validated; ``app.extensions["tiktok_pixel"]``.
 
     ``config`` is the site's ``PixelConfig`` (when disabled without a pixel code, a placeholder
-    that only collects). ``events_api`` is ``TIKTOK_PIXEL_EVENTS_API`` exactly as given: the
-    Events API mirroring reads it.
+    that only collects). ``events_api`` is ``TIKTOK_PIXEL_EVENTS_API`` exactly as given;
+    ``mirror`` is the one ``EventsApiMirror`` built from it (``None`` when it is unset or the
+    pixel is disabled), and ``consent_granted`` is ``TIKTOK_PIXEL_CONSENT_GRANTED``.
     """
 
     config: PixelConfig
@@ -45,6 +57,8 @@ class PixelState:
     auto_inject: bool = False
     nonce: NonceFunction | None = None
     events_api: Any = None
+    mirror: EventsApiMirror | None = None
+    consent_granted: ConsentFunction | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     #: The no-inline runtime (``static/tiktok_pixel.js``) and the digest that versions its URL.
     runtime_js: bytes = b""
@@ -126,6 +140,19 @@ def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
             f"the request's CSP nonce, not {type(nonce).__name__}: a fixed nonce defeats CSP"
         )
     events_api = options.pop("EVENTS_API", None)
+    consent_key = flask_key("CONSENT_GRANTED")
+    try:
+        consent_granted = check_consent_function(
+            options.pop("CONSENT_GRANTED", None), name=consent_key
+        )
+    except ValueError as exc:
+        raise ValueError(f"app.config: {exc}") from None
+    events_api_source = f"app.config[{flask_key('EVENTS_API')!r}]"
+    api_config = (
+        None
+        if events_api is None
+        else events_api_config(events_api, source=events_api_source, require_token=enabled)
+    )
 
     runtime_js = static_path(STATIC_SCRIPT_NAME).read_bytes()
     version = hashlib.sha256(runtime_js).hexdigest()[:12]
@@ -137,12 +164,19 @@ def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
         pixel_config = config_from_options(options, source="app.config", runtime_url=runtime_url)
     except ValueError as exc:
         raise ValueError(f"{exc}{_key_hint(str(exc))}") from None
+    mirror = None
+    if api_config is not None:
+        mirror = build_mirror(pixel_config, api_config, source=events_api_source)
+        if consent_hold_unanswered(pixel_config, consent_granted):
+            warn_consent_hold(flask_key("CONSENT"), flask_key("EVENTS_API"), consent_key)
     return PixelState(
         config=pixel_config,
         enabled=enabled,
         auto_inject=auto_inject,
         nonce=nonce,
         events_api=events_api,
+        mirror=mirror,
+        consent_granted=consent_granted,
         options=dict(options),
         runtime_js=runtime_js,
         runtime_version=version,
