@@ -28,6 +28,7 @@ bench-quick: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Rebuild static/tiktok_pixel.js from templates/tiktok_pixel/runtime.js.
 static: venv

@@ -41,7 +41,7 @@ class Call:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Call:
+    def from_dict(cls, data: object) -> Call:
         """Inverse of :meth:`to_dict`; raises ``ValueError`` on a malformed dict."""
         if not isinstance(data, dict) or not isinstance(data.get("method"), str):
             raise ValueError("a call needs a 'method' string")

@@ -176,7 +176,7 @@ def _contents(value: object, where: str) -> Contents | None:
         if unknown or "path" not in value:
             raise _fail(where, 'expected {"path": "properties.items", "item": {...}}')
         if "item" in value:
-            merged = dict(PRODUCT_ITEM)
+            merged: dict[str, Source | None] = dict(PRODUCT_ITEM)
             merged.update(_fields(value["item"], f"{where}.item", _check_param_name))
             item = tuple((k, v) for k, v in merged.items() if v is not None)
         value = value["path"]

@@ -261,9 +261,10 @@ def replay(fragments: Iterable[Fragment], base_code: Iterable[Loader] = ()) -> l
                 calls.append(Call("load", None, dict(options), None, code))
                 if payload.get("page") is not False:
                     calls.append(Call("page", None, {}, None, code if several else None))
+        targets: list[str | None] = list(pixels) if several else [None]
         for args in payload["calls"]:
-            for code in pixels if several else [None]:
-                calls.append(call_from_args(args, code))
+            for target in targets:
+                calls.append(call_from_args(args, target))
     return calls
 
 

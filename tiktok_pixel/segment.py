@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING, Any, cast
 
 from .hashing import IDENTITY_FIELDS
 from .mappings import SEGMENT_TYPES, EventMapping, MappingConfig
@@ -126,7 +127,7 @@ def _map_one(
         if raw_id is not None and not event_id:
             reader.problems.append("event_id (messageId) is not a string")
     timestamp = event.get("timestamp")
-    if hasattr(timestamp, "isoformat"):  # analytics-python hands over datetime objects
+    if isinstance(timestamp, date):  # analytics-python hands over datetime objects
         timestamp = timestamp.isoformat()
     return MappedEvent(
         event=mapping.event,
@@ -145,7 +146,8 @@ def map_event(event: Mapping[str, Any], config: PixelConfig | MappingConfig) -> 
     has an unknown type or ``properties`` that is not an object; ``screen``, ``group`` and
     ``alias`` events map to nothing, silently. Field problems are logged once per event.
     """
-    settings = config if isinstance(config, MappingConfig) else config.mappings
+    # PixelConfig.__post_init__ turns whatever spec it was given into a MappingConfig
+    settings = config if isinstance(config, MappingConfig) else cast(MappingConfig, config.mappings)
     if not isinstance(event, Mapping):
         logger.warning("Segment event dropped: expected an object, not %s", type(event).__name__)
         return []

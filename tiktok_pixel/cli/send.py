@@ -122,7 +122,8 @@ def request_from_context(item: Mapping[str, Any]) -> RequestInfo | None:
     context = item.get("context")
     if not isinstance(context, Mapping):
         return None
-    page = context.get("page") if isinstance(context.get("page"), Mapping) else {}
+    raw_page = context.get("page")
+    page: Mapping[str, Any] = raw_page if isinstance(raw_page, Mapping) else {}
     url = _text(page.get("url"))
     ttclid = None
     if url and "ttclid=" in url:

@@ -222,7 +222,7 @@ class BackgroundSender:
         queue = self._queue
         while queue and not self._abort.is_set():
             self._busy = True  # before taking items, so flush() never sees "empty and idle"
-            batch = []
+            batch: list[Any] = []
             try:
                 while len(batch) < self.batch_size:
                     batch.append(queue.popleft())

@@ -273,7 +273,7 @@ def _runtime_response(max_age: int, immutable: bool) -> Response:
     if immutable:
         response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    return cast(Response, response.make_conditional(request))
 
 
 @blueprint.route("/tiktok_pixel.js")
