@@ -9,6 +9,7 @@ Inline mode embeds it in a nonce-bearing ``<script>``; no-inline mode serves the
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 
@@ -120,6 +121,14 @@ def static_script() -> str:
         "program": program(loader=True, existing=True),
         "attribute": DATA_BLOCK_ATTRIBUTE,
     }
+
+
+@cache
+def served_static_script() -> tuple[bytes, str]:
+    """``static/tiktok_pixel.js`` as served, and the digest versioned URLs carry (16 hex digits
+    of its SHA-256), so the integrations can cache it for a year and change the URL on release."""
+    body = static_path(STATIC_SCRIPT_NAME).read_bytes()
+    return body, hashlib.sha256(body).hexdigest()[:16]
 
 
 def write_static_script() -> None:

@@ -444,7 +444,7 @@ def test_no_inline_serves_the_runtime_and_links_it() -> None:
     html = client.get("/product/sku-1").get_data(as_text=True)
     assert "!function(w,d,c)" not in html
     [src] = re.findall(r'<script src="([^"]+)" async', html)
-    assert re.fullmatch(r"/_tiktok_pixel/tiktok_pixel\.[0-9a-f]{12}\.js", src)
+    assert re.fullmatch(r"/_tiktok_pixel/tiktok_pixel\.[0-9a-f]{16}\.js", src)
     assert calls(html)[0] == VIEW
 
     script = client.get(src)

@@ -7,32 +7,22 @@ gets the current script, cached briefly.
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import etag, require_safe
 
-from ...resources import static_path
-from ...runtime import STATIC_SCRIPT_NAME
-
-
-@cache
-def _script() -> tuple[bytes, str]:
-    body = static_path(STATIC_SCRIPT_NAME).read_bytes()
-    return body, hashlib.sha256(body).hexdigest()[:16]
+from ...runtime import served_static_script
 
 
 def script_digest() -> str:
     """The digest in the script's URL: the first 16 hex digits of its SHA-256."""
-    return _script()[1]
+    return served_static_script()[1]
 
 
 @require_safe
 @etag(lambda request, digest: script_digest())
 def runtime_script(request: HttpRequest, digest: str) -> HttpResponse:
     """``static/tiktok_pixel.js`` with long-lived caching when the digest is current."""
-    body, current = _script()
+    body, current = served_static_script()
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     fresh = digest == current
     response["Cache-Control"] = (

@@ -8,15 +8,13 @@ start-up with a message naming the Flask key.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...config import PixelConfig
-from ...resources import static_path
-from ...runtime import STATIC_SCRIPT_NAME
+from ...runtime import served_static_script
 from ..mirroring import (
     ConsentFunction,
     build_mirror,
@@ -154,8 +152,7 @@ def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
         else events_api_config(events_api, source=events_api_source, require_token=enabled)
     )
 
-    runtime_js = static_path(STATIC_SCRIPT_NAME).read_bytes()
-    version = hashlib.sha256(runtime_js).hexdigest()[:12]
+    runtime_js, version = served_static_script()
     runtime_url = f"{RUNTIME_PREFIX}/tiktok_pixel.{version}.js"
     if not enabled and "PIXEL_CODE" not in options:
         # Disabled without a pixel code (a test suite): collect calls, never render them.
