@@ -12,7 +12,7 @@ import sys
 
 from .common import print_table, write_results
 
-MODULES = ("bench_render", "bench_hashing", "bench_sizes", "bench_flask")
+MODULES = ("bench_render", "bench_hashing", "bench_sizes", "bench_flask", "bench_load")
 
 
 def main() -> int:
