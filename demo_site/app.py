@@ -4,6 +4,8 @@ By default the shop runs fully offline: a demo pixel code, and ``TIKTOK_PIXEL_SD
 the SDK stand-in (``static/tiktok_sdk_standin.js``), which plays the part of TikTok's events.js and
 shows what it would send. ``DEMO_REAL_SDK`` switches to TikTok's real events.js with a real pixel
 code; ``DEMO_EXISTING_PIXEL`` renders the site's own base code and lets our calls join it.
+``DEMO_CATALOGUE`` serves another catalogue (a JSON file path or a mapping shaped like
+``catalogue.json``) instead of the bundled one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tiktok_pixel.config import normalise_pixel_code
 from tiktok_pixel.contrib.flask import TikTokPixel
 from tiktok_pixel.resources import static_path
 
-from .catalogue import load_catalogue
+from .catalogue import catalogue_from_setting
 from .store import ContactBook
 from .views import shop
 
@@ -107,8 +109,6 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         TIKTOK_PIXEL_CODE=DEMO_PIXEL_CODE,
         TIKTOK_PIXEL_CONSENT="hold",
         TIKTOK_PIXEL_DEFAULT_PHONE_REGION="GB",
-        # Segment's destination falls back to USD for events without a currency; the shop's is EUR.
-        TIKTOK_PIXEL_MAPPINGS={"currency": load_catalogue().currency},
         TIKTOK_PIXEL_ENABLED=True,
         TIKTOK_PIXEL_NONCE=lambda _request: csp_nonce(),
         # Debug mode: each page also carries the validator's findings for its calls, which the
@@ -118,8 +118,12 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         DEMO_EXISTING_PIXEL=False,
         DEMO_INSPECTOR=True,
         DEMO_EVENTS_API=None,
+        DEMO_CATALOGUE=None,
     )
     app.config.update(settings or {})
+    products = catalogue_from_setting(app.config["DEMO_CATALOGUE"])
+    # Segment's destination falls back to USD for events without a currency; the shop's is EUR.
+    app.config.setdefault("TIKTOK_PIXEL_MAPPINGS", {"currency": products.currency})
     if app.config["DEMO_EVENTS_API"]:
         # Mirror every track to the Events API at this URL (a stand-in), deduplicated by event_id.
         app.config.setdefault(
@@ -151,7 +155,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
 
     TikTokPixel(app)
     app.extensions["demo_shop"] = {
-        "catalogue": load_catalogue(),
+        "catalogue": products,
         "contacts": ContactBook(),
     }
     app.register_blueprint(shop)

@@ -36,6 +36,9 @@ shop = Blueprint("shop", __name__)
 FREE_SHIPPING_FROM = 50.0
 SHIPPING = 4.9
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: HTML's whitespace. ``str.strip()`` would also eat U+2028/U+2029 and other Unicode spaces, so
+#: the query tracked and shown would differ from the one typed.
+_ASCII_WHITESPACE = " \t\n\r\f"
 
 
 def catalogue() -> Catalogue:
@@ -121,7 +124,7 @@ def category(category: str) -> str:
 
 @shop.get("/search")
 def search() -> str:
-    query = request.args.get("q", "").strip()[:200]
+    query = request.args.get("q", "").strip(_ASCII_WHITESPACE)[:200]
     results = catalogue().search(query) if query else []
     if query:
         # "Products Searched" -> TikTok Search
