@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import csp_violations, watch_errors
 from tests.demo_site.conftest import Shop, open_shop
@@ -41,10 +42,14 @@ def test_inspector_lists_the_live_calls_with_hashed_identify(browser: Any, shop:
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url("**/order/*")
     # consent.js replays the visitor's grant on every page, a moment after the pixel's calls
-    page.wait_for_function(
-        "() => document.querySelectorAll('#pixel-inspector .status.sent').length === 2"
-        " && document.querySelector('#pixel-inspector li.call[data-method=grantConsent]')"
-    )
+    try:
+        page.wait_for_function(
+            "() => document.querySelectorAll('#pixel-inspector .status.sent').length === 2"
+            " && document.querySelector('#pixel-inspector li.call[data-method=grantConsent]')",
+            timeout=20_000,
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the inspector never showed the settled calls: {page.evaluate(INSPECTED)}")
     panel = page.locator("#pixel-inspector")
     assert panel.is_visible()
     assert page.evaluate(INSPECTED) == [
