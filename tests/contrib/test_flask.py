@@ -472,3 +472,15 @@ def test_no_inline_runtime_url_follows_the_script_root() -> None:
 
 def test_inline_mode_registers_no_route(client: FlaskClient) -> None:
     assert client.get("/_tiktok_pixel/tiktok_pixel.js").status_code == 404
+
+
+def test_a_visitor_without_a_session_cookie_keeps_cacheable_pages(client: FlaskClient) -> None:
+    """No session cookie, nothing can be carried: the session is not touched, so no Vary: Cookie."""
+    response = client.get("/product/SKU-1")
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
+    # after a redirect that carried calls, the next page reads (and empties) the session
+    client.post("/cart", data={"event_id": "cart-1"})
+    page = client.get("/cart")
+    assert "cart-1" in page.get_data(as_text=True)
+    assert "Cookie" in page.headers.get("Vary", "")

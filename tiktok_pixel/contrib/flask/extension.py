@@ -103,9 +103,19 @@ def _request_nonce(state: PixelState) -> Any:
     return getattr(request, "csp_nonce", None) or None
 
 
+def _session_may_carry() -> bool:
+    """Whether the session can hold carried calls: only if the browser sent a session cookie.
+
+    Without one we leave the session untouched, so a page that tracks nothing across redirects
+    does not get ``Vary: Cookie`` (which would keep shared caches from storing it).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.session_interface.get_cookie_name(app) in request.cookies
+
+
 def _carried() -> list[Any]:
     """Calls waiting in the session from a redirected request (a bad value: warn, ignore)."""
-    if SESSION_KEY not in flask_session:
+    if not _session_may_carry() or SESSION_KEY not in flask_session:
         return []
     calls, bad = decode_calls(flask_session.get(SESSION_KEY))
     if bad:
@@ -135,8 +145,8 @@ def _render(nonce: str | None) -> Markup:
     if config.debug and html:
         # the calls this fragment renders, carried ones included (not ``pixel.calls``)
         html += render_findings(config, calls, nonce=nonce)
-    if not streaming and SESSION_KEY in flask_session:
-        flask_session.pop(SESSION_KEY)
+    if carried or (not streaming and _session_may_carry() and SESSION_KEY in flask_session):
+        flask_session.pop(SESSION_KEY, None)
     data.rendered += len(new)
     return html
 
