@@ -170,3 +170,10 @@ def test_a_streamed_page_leaves_carried_calls_for_the_next_page(client) -> None:
     assert call[:3] == ["track", "ViewContent", {"content_ids": "STREAM"}]
     assert [c[0] for c in page_calls(client.get("/thanks/"))] == ["identify", "track"]
     assert page_calls(client.get("/thanks/")) == []
+
+
+def test_a_visitor_without_a_session_cookie_keeps_cacheable_pages(client) -> None:
+    """No session cookie, nothing can be carried: the session is not touched, so no Vary: Cookie."""
+    response = client.get("/product/SKU-1/")
+    assert "Cookie" not in response.get("Vary", "")
+    assert django_settings.SESSION_COOKIE_NAME not in response.cookies

@@ -27,6 +27,17 @@ def session_of(request: Any) -> Any:
     return getattr(request, "session", None)
 
 
+def may_carry(request: Any) -> bool:
+    """Whether the session can hold carried calls: only if the browser sent a session cookie.
+
+    Without one the session is left untouched, so a page that carries nothing does not get
+    ``Vary: Cookie`` from ``SessionMiddleware`` (which would keep shared caches from storing it).
+    """
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_NAME in getattr(request, "COOKIES", {})
+
+
 def load_carried(session: Any) -> list[Call]:
     """The calls a previous request left in ``session``; bad entries are dropped with a warning."""
     if session is None:

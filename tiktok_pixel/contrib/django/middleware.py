@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponseBase
 from ...calls import Call
 from ..jinja import describe_failure
 from ..mirroring import mirror_request
-from .carry import SESSION_KEY, load_carried, session_of, store_carried
+from .carry import SESSION_KEY, load_carried, may_carry, session_of, store_carried
 from .conf import get_settings
 from .mirror import get_mirror
 from .page import COLLECTOR_ATTRIBUTE, STATE_ATTRIBUTE, RequestPixel, new_collector
@@ -93,7 +93,7 @@ class TikTokPixelMiddleware:
         if settings.enabled:
             try:
                 session = session_of(request)
-                if session is not None and SESSION_KEY in session:
+                if session is not None and may_carry(request) and SESSION_KEY in session:
                     carried = load_carried(session)
                     events.extend(carried)
             except Exception as exc:
