@@ -89,7 +89,7 @@ def is_jsonable(value: object, depth: int = 0) -> bool:
 
 
 def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any] | None:
-    if not isinstance(item, Mapping):
+    if not isinstance(item, dict) and not isinstance(item, Mapping):  # dict: the fast path
         problems.append(f"contents[{index}] is not an object")
         return None
     out: dict[str, Any] = {}
