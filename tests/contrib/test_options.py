@@ -3,7 +3,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import CODE
-from tiktok_pixel.contrib.options import config_from_options, flask_key, unknown_options
+from tiktok_pixel.contrib.options import (
+    config_from_options,
+    flask_key,
+    suggest_option,
+    unknown_options,
+)
 
 
 def test_flask_keys() -> None:
@@ -30,3 +35,18 @@ def test_unknown_and_invalid_options_name_the_source() -> None:
     with pytest.raises(ValueError) as info:
         config_from_options({"PIXEL_CODE": "x"}, source="settings.TIKTOK_PIXEL")
     assert "settings.TIKTOK_PIXEL: invalid TikTok pixel code 'x'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("ID", "PIXEL_CODE"),
+        ("pixel_id", "PIXEL_CODE"),
+        ("USE_EXISTNG", "USE_EXISTING"),
+        ("AUTO_INJCT", "AUTO_INJECT"),
+        ("LDU", "LIMITED_DATA_USE"),
+        ("COLOUR", None),
+    ],
+)
+def test_misspelt_or_aliased_options_get_a_suggestion(name: str, meant: str | None) -> None:
+    assert suggest_option(name) == meant

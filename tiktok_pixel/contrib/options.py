@@ -7,6 +7,7 @@ Flask as config keys with a ``TIKTOK_PIXEL_`` prefix (``TIKTOK_PIXEL_CODE``,
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,29 @@ INTEGRATION_OPTIONS: frozenset[str] = frozenset(
 )
 
 ALL_OPTIONS: frozenset[str] = frozenset(CONFIG_OPTIONS) | INTEGRATION_OPTIONS
+
+
+#: Names people reach for that mean an option under another name (TikTok calls the code a
+#: "pixel ID" in places).
+_ALIASES: dict[str, str] = {
+    "ID": "PIXEL_CODE",
+    "PIXEL_ID": "PIXEL_CODE",
+    "CODE": "PIXEL_CODE",
+    "CODES": "PIXEL_CODE",
+    "PIXEL_CODES": "PIXEL_CODE",
+    "PIXEL": "PIXEL_CODE",
+    "USE_EXISTING_PIXEL": "USE_EXISTING",
+    "LDU": "LIMITED_DATA_USE",
+}
+
+
+def suggest_option(name: str) -> str | None:
+    """The option a misspelt or aliased ``name`` (Django spelling) most likely means."""
+    name = name.upper()
+    if name in _ALIASES:
+        return _ALIASES[name]
+    close = difflib.get_close_matches(name, ALL_OPTIONS, n=1, cutoff=0.7)
+    return close[0] if close else None
 
 
 def flask_key(option: str) -> str:

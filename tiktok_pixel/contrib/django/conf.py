@@ -9,7 +9,6 @@ agree on what is wrong.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,13 @@ from django.utils.module_loading import import_string
 
 from ...config import PixelConfig, normalise_pixel_code
 from ..mirroring import ConsentFunction, events_api_config
-from ..options import ALL_OPTIONS, CONFIG_OPTIONS, config_from_options, unknown_options
+from ..options import (
+    ALL_OPTIONS,
+    CONFIG_OPTIONS,
+    config_from_options,
+    suggest_option,
+    unknown_options,
+)
 
 if TYPE_CHECKING:
     from ...events_api import EventsApiConfig
@@ -156,13 +161,7 @@ def _events_api_problem(
 
 
 def _unknown_problem(unknown: list[str]) -> Problem:
-    guesses = sorted(
-        {
-            match
-            for key in unknown
-            for match in difflib.get_close_matches(str(key).upper(), ALL_OPTIONS, n=1)
-        }
-    )
+    guesses = sorted({guess for key in unknown if (guess := suggest_option(str(key))) is not None})
     hint = f"Did you mean {', '.join(guesses)}? " if guesses else ""
     return Problem(
         "E002",

@@ -23,7 +23,13 @@ from ..mirroring import (
     events_api_config,
     warn_consent_hold,
 )
-from ..options import ALL_OPTIONS, CONFIG_OPTIONS, config_from_options, flask_key
+from ..options import (
+    ALL_OPTIONS,
+    CONFIG_OPTIONS,
+    config_from_options,
+    flask_key,
+    suggest_option,
+)
 
 if TYPE_CHECKING:
     from ...events_api import EventsApiMirror
@@ -91,9 +97,17 @@ def flask_options(config: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(key, str) and key.startswith(PREFIX) and key not in _FLASK_KEYS
     )
     if unknown:
+        guesses = sorted(
+            {
+                flask_key(guess)
+                for key in unknown
+                if (guess := suggest_option(key[len(PREFIX) :])) is not None
+            }
+        )
+        hint = f"did you mean {', '.join(guesses)}? " if guesses else ""
         raise ValueError(
             f"unknown TikTok pixel config key(s) in app.config: {', '.join(unknown)}; "
-            f"known keys are {', '.join(sorted(_FLASK_KEYS))}"
+            f"{hint}known keys are {', '.join(sorted(_FLASK_KEYS))}"
         )
     return {
         option: config[key]
