@@ -458,14 +458,15 @@ def run_load(
     """Send ``requests`` requests from ``clients`` concurrent users to the demo under waitress.
 
     Bounded twice: the request budget, and ``deadline_s`` seconds after which clients stop
-    (``deadline_hit`` tells). ``app`` defaults to a fresh demo shop.
+    (``deadline_hit`` tells). ``app`` defaults to a fresh demo shop configured as in production:
+    debug mode (the validator on every render, for the inspector) off.
     """
     if not 1 <= clients <= MAX_CLIENTS:
         raise ValueError(f"clients must be between 1 and {MAX_CLIENTS}, not {clients}")
     if app is None:
         from demo_site import create_app
 
-        app = create_app()
+        app = create_app({"TIKTOK_PIXEL_DEBUG": False})
     times = ServerTimes()
     users = [User(i) for i in range(clients)]
     everyone = frozenset().union(*(u.hashes() for u in users))
