@@ -207,10 +207,14 @@ def waitress_server(app: Any, *, threads: int) -> Iterator[int]:
 
     server = create_server(app, host=HOST, port=0, threads=threads, ident="load")
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    queue_log = logging.getLogger("waitress.queue")  # "Task queue depth is N": expected here
+    level = queue_log.level
+    queue_log.setLevel(logging.ERROR)
     thread.start()
     try:
         yield int(server.effective_port)  # type: ignore[union-attr]
     finally:
+        queue_log.setLevel(level)
         # closing runs in the server's own loop thread (waitress's trigger), then the workers go
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
         server.task_dispatcher.shutdown(timeout=10)  # type: ignore[union-attr]
@@ -471,26 +475,18 @@ def run_load(
     users = [User(i) for i in range(clients)]
     everyone = frozenset().union(*(u.hashes() for u in users))
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    queue_log = logging.getLogger("waitress.queue")  # "Task queue depth is N": expected here
-    level = queue_log.level
-    queue_log.setLevel(logging.ERROR)
-    try:
-        with instrumented(app, times), waitress_server(app, threads=server_threads) as port:
-            budget = Budget(requests, time.monotonic() + deadline_s)
-            workers = [
-                Client(u, port, budget, everyone - u.hashes(), serializer.loads) for u in users
-            ]
-            client_threads = [
-                threading.Thread(target=w.run, name=f"load-client-{w.user.index}") for w in workers
-            ]
-            start = time.perf_counter()
-            for thread in client_threads:
-                thread.start()
-            for thread in client_threads:
-                thread.join(timeout=deadline_s + 30)
-            seconds = time.perf_counter() - start
-    finally:
-        queue_log.setLevel(level)
+    with instrumented(app, times), waitress_server(app, threads=server_threads) as port:
+        budget = Budget(requests, time.monotonic() + deadline_s)
+        workers = [Client(u, port, budget, everyone - u.hashes(), serializer.loads) for u in users]
+        client_threads = [
+            threading.Thread(target=w.run, name=f"load-client-{w.user.index}") for w in workers
+        ]
+        start = time.perf_counter()
+        for thread in client_threads:
+            thread.start()
+        for thread in client_threads:
+            thread.join(timeout=deadline_s + 30)
+        seconds = time.perf_counter() - start
     found = [w.found for w in workers]
     seen_by: dict[str, int] = {}
     for f in found:
