@@ -119,3 +119,21 @@ def open_shop(browser: Any, shop: Shop, *, real_standin: bool = True) -> Any:
 
     context.route("**/*", handle)
     return page
+
+
+def buy(page: Any, shop: Shop, product: str, *, email: str, phone: str) -> None:
+    """Accept consent, then buy ``product`` through the whole funnel up to the order page."""
+    page.goto(shop.url + "/p/" + product)
+    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_url("**/cart")
+    page.get_by_role("link", name="Check out").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Phone").fill(phone)
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_label("Card number").fill("4242424242424242")
+    page.get_by_label("Expiry (MM/YY)").fill("01/31")
+    page.get_by_label("Security code").fill("321")
+    page.get_by_role("button", name="Continue to review").click()
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url("**/order/*")

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import csp_violations, watch_errors
-from tests.demo_site.conftest import Shop, open_shop
+from tests.demo_site.conftest import Shop, buy, open_shop
 
 pytestmark = pytest.mark.browser
 
@@ -27,20 +27,7 @@ INSPECTED = """() => Array.from(document.querySelectorAll('#pixel-inspector li.c
 def test_inspector_lists_the_live_calls_with_hashed_identify(browser: Any, shop: Shop) -> None:
     page = open_shop(browser, shop)
     errors = watch_errors(page)
-    page.goto(shop.url + "/p/mug-stoneware-sand")
-    page.get_by_role("button", name="Accept").click()
-    page.get_by_role("button", name="Add to cart").click()
-    page.wait_for_url("**/cart")
-    page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Email").fill("Bo@Example.org")
-    page.get_by_label("Phone").fill("+1 415 555 0199")
-    page.get_by_role("button", name="Continue to payment").click()
-    page.get_by_label("Card number").fill("4242424242424242")
-    page.get_by_label("Expiry (MM/YY)").fill("01/31")
-    page.get_by_label("Security code").fill("321")
-    page.get_by_role("button", name="Continue to review").click()
-    page.get_by_role("button", name="Place order").click()
-    page.wait_for_url("**/order/*")
+    buy(page, shop, "mug-stoneware-sand", email="Bo@Example.org", phone="+1 415 555 0199")
     # consent.js replays the visitor's grant on every page, a moment after the pixel's calls
     try:
         page.wait_for_function(

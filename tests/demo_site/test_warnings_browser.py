@@ -12,7 +12,7 @@ import pytest
 
 from demo_site import create_app
 from tests.browser import csp_violations, watch_errors
-from tests.demo_site.conftest import Shop, open_shop, serve
+from tests.demo_site.conftest import Shop, buy, open_shop, serve
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +36,7 @@ def test_the_order_page_lists_the_sunset_warning_of_a_carried_call(
 ) -> None:
     page = open_shop(browser, shop)
     errors = watch_errors(page)
-    page.goto(shop.url + "/p/board-oak")
-    page.get_by_role("button", name="Accept").click()
-    page.get_by_role("button", name="Add to cart").click()
-    page.wait_for_url("**/cart")
-    page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Email").fill("Cy@Example.net")
-    page.get_by_label("Phone").fill("+1 415 555 0100")
-    page.get_by_role("button", name="Continue to payment").click()
-    page.get_by_label("Card number").fill("4242424242424242")
-    page.get_by_label("Expiry (MM/YY)").fill("01/31")
-    page.get_by_label("Security code").fill("321")
-    page.get_by_role("button", name="Continue to review").click()
-    page.get_by_role("button", name="Place order").click()
-    page.wait_for_url("**/order/*")
+    buy(page, shop, "board-oak", email="Cy@Example.net", phone="+1 415 555 0100")
     page.wait_for_function("() => document.querySelectorAll('#pixel-inspector li.call').length")
 
     # PlaceAnOrder was tracked by the POST and rendered here from the session
