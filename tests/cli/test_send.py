@@ -13,21 +13,15 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import CODE
-from tests.events_api.fake_api import TOKEN, FakeEventsApi, Reply, api_server, fake_events_api
+from tests.events_api.fake_api import TOKEN, FakeEventsApi, Reply, fake_events_api
 from tiktok_pixel import sha256_hex
 from tiktok_pixel.cli import main
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    with api_server() as s:
-        yield s
-
-
 @pytest.fixture
-def api(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEventsApi]:
+def api(events_api_server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEventsApi]:
     monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", TOKEN)
-    with fake_events_api(server) as fake:
+    with fake_events_api(events_api_server) as fake:
         yield fake
 
 

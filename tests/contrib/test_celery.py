@@ -10,25 +10,12 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish
-from pytest_httpserver import HTTPServer
 
 from tests.conftest import CODE
-from tests.events_api.fake_api import TOKEN, FakeEventsApi, Reply, api_server, fake_events_api
+from tests.events_api.fake_api import TOKEN, FakeEventsApi, Reply
 from tiktok_pixel import PageEvents, PixelConfig
 from tiktok_pixel.contrib import celery as tp_celery
 from tiktok_pixel.events_api import EventsApiConfig, EventsApiMirror, api_event
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    with api_server() as s:
-        yield s
-
-
-@pytest.fixture
-def api(server: HTTPServer) -> Iterator[FakeEventsApi]:
-    with fake_events_api(server) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

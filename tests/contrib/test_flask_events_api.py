@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from flask import Flask, jsonify, redirect, render_template_string
-from pytest_httpserver import HTTPServer
 
 from tests.conftest import CODE
-from tests.events_api.fake_api import TOKEN, FakeEventsApi, api_server, fake_events_api
+from tests.events_api.fake_api import TOKEN, FakeEventsApi
 from tiktok_pixel import sha256_hex
 from tiktok_pixel.contrib.flask import TikTokPixel, get_state, pixel
 from tiktok_pixel.testing import calls_in
@@ -24,18 +23,6 @@ PAGE = "<!doctype html><html><head>{% tiktok_pixel %}</head><body>shop</body></h
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0"
 VISITOR_IP = "203.0.113.9"
 CONSENT_COOKIE = "shop_consent"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    with api_server() as s:
-        yield s
-
-
-@pytest.fixture
-def api(server: HTTPServer) -> Iterator[FakeEventsApi]:
-    with fake_events_api(server) as fake:
-        yield fake
 
 
 def events_api_options(api: FakeEventsApi, **changes: Any) -> dict[str, Any]:

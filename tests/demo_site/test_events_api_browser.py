@@ -14,21 +14,15 @@ from demo_site import create_app
 from demo_site.app import CONSENT_COOKIE
 from tests.browser import csp_violations, watch_errors
 from tests.demo_site.conftest import Shop, open_shop, serve
-from tests.events_api.fake_api import FakeEventsApi, api_server, fake_events_api
+from tests.events_api.fake_api import FakeEventsApi, fake_events_api
 from tiktok_pixel.contrib.flask import get_state
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    with api_server() as s:
-        yield s
-
-
 @pytest.fixture
-def mirrored_shop(server: HTTPServer) -> Iterator[tuple[Shop, FakeEventsApi]]:
-    with fake_events_api(server) as api:
+def mirrored_shop(events_api_server: HTTPServer) -> Iterator[tuple[Shop, FakeEventsApi]]:
+    with fake_events_api(events_api_server) as api:
         app = create_app({"DEMO_EVENTS_API": api.url})
         for shop in serve(app):
             yield shop, api

@@ -9,29 +9,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from pytest_httpserver import HTTPServer
 
 from demo_site import create_app
 from demo_site.app import CONSENT_COOKIE, DEMO_EVENTS_API_TOKEN, DEMO_PIXEL_CODE
-from tests.events_api.fake_api import FakeEventsApi, api_server, fake_events_api
+from tests.events_api.fake_api import FakeEventsApi
 from tiktok_pixel.cli import build_parser
 from tiktok_pixel.cli.demo import demo_settings
 from tiktok_pixel.contrib.flask import get_state
 from tiktok_pixel.testing import calls_in
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) DemoShopper/1.0"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    with api_server() as s:
-        yield s
-
-
-@pytest.fixture
-def api(server: HTTPServer) -> Iterator[FakeEventsApi]:
-    with fake_events_api(server) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -1,25 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from pytest_httpserver import HTTPServer
-
-from tests.events_api.fake_api import TOKEN, FakeEventsApi, api_server, fake_events_api
+from tests.events_api.fake_api import TOKEN, FakeEventsApi
 from tiktok_pixel.events_api import EventsApiConfig
-
-
-@pytest.fixture(scope="session")
-def events_api_server() -> Iterator[HTTPServer]:
-    with api_server() as server:
-        yield server
-
-
-@pytest.fixture
-def api(events_api_server: HTTPServer) -> Iterator[FakeEventsApi]:
-    with fake_events_api(events_api_server) as fake:
-        yield fake
 
 
 def fast_config(api: FakeEventsApi, **changes: Any) -> EventsApiConfig:

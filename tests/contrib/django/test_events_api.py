@@ -18,7 +18,7 @@ from django.test import Client
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import CODE
-from tests.events_api.fake_api import TOKEN, FakeEventsApi, api_server, fake_events_api
+from tests.events_api.fake_api import TOKEN, FakeEventsApi, fake_events_api
 from tiktok_pixel import sha256_hex
 from tiktok_pixel.contrib.django.conf import get_settings
 from tiktok_pixel.contrib.django.mirror import close_mirror, get_mirror
@@ -34,15 +34,9 @@ def consent_from_cookie(request: Any) -> bool:
     return bool(request.COOKIES.get("site_consent") == "granted")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    with api_server() as s:
-        yield s
-
-
 @pytest.fixture
-def api(server: HTTPServer) -> Iterator[FakeEventsApi]:
-    with fake_events_api(server) as fake:
+def api(events_api_server: HTTPServer) -> Iterator[FakeEventsApi]:
+    with fake_events_api(events_api_server) as fake:
         yield fake
     close_mirror(timeout=5)
     assert not sender_threads(), "a sender thread outlived its test"
