@@ -206,7 +206,18 @@ def waitress_server(app: Any, *, threads: int) -> Iterator[int]:
     from waitress import wasyncore
 
     server = create_server(app, host=HOST, port=0, threads=threads, ident="load")
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            # closing the sockets races the loop's last poll ("Bad file descriptor"): expected
+            # once we are stopping, a real error before that
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, name="waitress", daemon=True)
     queue_log = logging.getLogger("waitress.queue")  # "Task queue depth is N": expected here
     level = queue_log.level
     queue_log.setLevel(logging.ERROR)
@@ -215,6 +226,7 @@ def waitress_server(app: Any, *, threads: int) -> Iterator[int]:
         yield int(server.effective_port)  # type: ignore[union-attr]
     finally:
         queue_log.setLevel(level)
+        stopping.set()
         # closing runs in the server's own loop thread (waitress's trigger), then the workers go
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
         server.task_dispatcher.shutdown(timeout=10)  # type: ignore[union-attr]
