@@ -19,7 +19,8 @@ from tiktok_pixel import (
     validate_calls,
     validate_page,
 )
-from tiktok_pixel.validation import Finding, errors, validate_call
+from tiktok_pixel.pagescan import scan
+from tiktok_pixel.validation import BrowserPage, Finding, check_browser_page, errors, validate_call
 
 RUNTIME = "/static/tiktok_pixel.js"
 DIGEST = sha256_hex("ann@example.com")
@@ -146,7 +147,7 @@ def test_call_rule_is_silent_when_it_should_be(rule_id: str) -> None:
 
 
 def test_the_rules_are_data_and_each_one_is_tested() -> None:
-    assert set(CALL_CASES) | set(PAGE_RULES) == set(RULES)
+    assert set(CALL_CASES) | set(PAGE_RULES) | set(BROWSER_RULES) == set(RULES)
     for rule_id, rule in RULES.items():
         assert rule.id == rule_id
         assert rule.severity in ("error", "warning")
@@ -306,6 +307,97 @@ def test_page_findings_say_where() -> None:
     checked = check_page(html)
     assert [c.method for c in checked.calls] == ["track"]  # the base code loaded it first
     assert list(checked.findings) == validate_page(html)
+
+
+# --- page rules only a browser sees (check --browser feeds them; tests/cli/test_check_browser) --
+
+LOADED = BrowserPage(loads=((CODE, "ttq"),), sdk_requests=((CODE, "ttq"),))
+
+#: browser rule id -> (what the browser saw that must fire it, what must not).
+BROWSER_RULES: dict[str, tuple[list[BrowserPage], list[BrowserPage]]] = {
+    "sdk-requested-twice": (
+        [BrowserPage(loads=((CODE, "ttq"),), sdk_requests=((CODE, "ttq"), (CODE, "ttq")))],
+        [
+            LOADED,
+            BrowserPage(
+                loads=((CODE, "ttq"), (CODE2, "ttq")), sdk_requests=((CODE, "ttq"), (CODE2, "ttq"))
+            ),
+        ],
+    ),
+    "call-before-loader": (
+        [BrowserPage(early_calls=('track "Lead" was queued but no loader ran',))],
+        [LOADED],
+    ),
+    "pixel-loaded-under-two-names": (
+        [
+            BrowserPage(
+                loads=((CODE, "ttq"), (CODE, "ttq2")), sdk_requests=((CODE, "ttq"), (CODE, "ttq2"))
+            )
+        ],
+        [LOADED, BrowserPage(loads=((CODE, "ttq"), (CODE2, "ttq2")))],
+    ),
+    "csp-blocks-pixel": (
+        [BrowserPage(loads=((CODE, "ttq"),), csp_blocks=("script-src-elem blocked events.js",))],
+        [LOADED],
+    ),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(BROWSER_RULES))
+def test_browser_rule_fires_and_is_silent(rule_id: str) -> None:
+    page, problems = scan(html_page(fragment()))
+    firing, silent = BROWSER_RULES[rule_id]
+    for seen in firing:
+        found = [
+            f for f in check_browser_page(page, problems, [], seen).findings if f.id == rule_id
+        ]
+        assert found and found[0].severity == RULES[rule_id].severity, seen
+    for seen in silent:
+        assert rule_id not in [f.id for f in check_browser_page(page, problems, [], seen).findings]
+
+
+def test_a_pixel_under_two_names_is_not_also_reported_as_requested_twice() -> None:
+    page, problems = scan(html_page(fragment()))
+    seen = BROWSER_RULES["pixel-loaded-under-two-names"][0][0]
+    ids = [f.id for f in check_browser_page(page, problems, [], seen).findings]
+    assert ids == ["pixel-loaded-under-two-names"]
+
+
+# --- hostile pages: a finding, never an exception ---------------------------------------------
+
+
+def inline(payload: str) -> str:
+    return html_page(f"<script>!function(w,d,c){{}}(window,document,{payload});</script>")
+
+
+P = '{"pixels":["' + CODE + '"],'
+
+
+@pytest.mark.parametrize(
+    ("payload", "rule_id"),
+    [
+        (P + '"calls":[["track","X",' + "[" * 5000 + "]" * 5000 + "]]}", "fragment-unreadable"),
+        (
+            P + '"calls":[["track","X",' + '{"a":' * 100 + "1" + "}" * 100 + "]]}",
+            "fragment-unreadable",
+        ),
+        (P + '"calls":[],"options":"x"}', "fragment-unreadable"),
+        (P + '"calls":[],"options":[1,2]}', "fragment-unreadable"),
+        ('{"pixels":[{"a":1}],"calls":[]}', "fragment-unreadable"),
+        (
+            P + '"calls":[["track","Purchase",{"value":1,"currency":["EUR"]}]]}',
+            "currency-unsupported",
+        ),
+        (P + '"calls":[["track","Lead",{"currency":{"a":1}}]]}', "currency-unsupported"),
+        (P + '"calls":[["track","Lead",{"content_type":["product"]}]]}', "content-type-invalid"),
+        (
+            P + '"calls":[["track","Lead",{"contents":[{"content_type":{}}]}]]}',
+            "content-type-invalid",
+        ),
+    ],
+)
+def test_a_hostile_page_yields_a_finding(payload: str, rule_id: str) -> None:
+    assert rule_id in [f.id for f in validate_page(inline(payload))]
 
 
 # --- debug mode -------------------------------------------------------------------------------

@@ -84,6 +84,16 @@ class Loader:
     position: tuple[int, int] = (0, 0)
 
 
+@dataclass(frozen=True, slots=True)
+class InlineScript:
+    """An inline script that is not one of our fragments (read by :mod:`.foreign_calls`)."""
+
+    text: str
+    line: int
+    in_head: bool
+    position: tuple[int, int] = (0, 0)
+
+
 @dataclass(frozen=True)
 class PageScan:
     """Everything read from one page."""
@@ -91,6 +101,8 @@ class PageScan:
     fragments: tuple[Fragment, ...]
     loaders: tuple[Loader, ...]
     calls: tuple[Call, ...] = field(default=())
+    #: The other inline scripts, in document order.
+    scripts: tuple[InlineScript, ...] = field(default=())
 
 
 def _is_javascript(type_: str | None) -> bool:
@@ -106,6 +118,7 @@ class _Scanner(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.fragments: list[Fragment] = []
         self.loaders: list[Loader] = []
+        self.scripts: list[InlineScript] = []
         self.problems: list[str] = []
         # "before" (no head yet), "head", "after" (after </head>), "body"
         self._where = "before"
@@ -185,16 +198,23 @@ class _Scanner(HTMLParser):
         else:
             for match in _FOREIGN_LOAD.finditer(text):
                 self._add_loader(match.group(1), "base-code")
+            pos = self._script_pos
+            self.scripts.append(InlineScript(text, pos[0], self._script_head, pos))
 
     def _fragment(self, text: str, *, inline: bool) -> None:
         try:
             payload = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.problems.append(f"line {self._script_pos[0]}: the payload is not JSON")
+            return
+        if _too_deep(payload):
+            self.problems.append(f"line {self._script_pos[0]}: the payload is nested too deeply")
             return
         if not (
             isinstance(payload, dict)
             and isinstance(payload.get("pixels", []), list)
+            and all(isinstance(code, str) for code in payload.get("pixels", []))
+            and isinstance(payload.get("options") or {}, dict)
             and isinstance(payload.get("calls"), list)
             and all(isinstance(c, list) and c and isinstance(c[0], str) for c in payload["calls"])
         ):
@@ -210,6 +230,24 @@ class _Scanner(HTMLParser):
         if not fragment.existing:
             for code in fragment.pixels:
                 self._add_loader(str(code), "fragment")
+
+
+#: Payloads nested deeper than this are refused: no page needs it, and a hostile page must not
+#: exhaust the stack of whatever reads or prints the calls afterwards.
+MAX_DEPTH = 64
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def call_from_args(args: list[Any], pixel_code: str | None = None) -> Call:
@@ -284,4 +322,6 @@ def scan(html: str) -> tuple[PageScan, list[str]]:
     ordered = [f for f in fragments if f.inline] + [f for f in fragments if not f.inline]
     base_code = [loader for loader in scanner.loaders if loader.kind == "base-code"]
     calls = tuple(replay(ordered, base_code))
-    return PageScan(fragments, tuple(scanner.loaders), calls), scanner.problems
+    return PageScan(
+        fragments, tuple(scanner.loaders), calls, tuple(scanner.scripts)
+    ), scanner.problems

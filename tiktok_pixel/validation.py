@@ -137,6 +137,31 @@ RULES: dict[str, Rule] = {
             "warning",
             "no TikTok pixel on the page: neither a tiktok-pixel fragment nor TikTok's base code",
         ),
+        # Page rules only a browser sees (``check --browser``).
+        Rule(
+            "sdk-requested-twice",
+            "error",
+            "the page requested TikTok's events.js more than once for the same pixel: each copy "
+            "drains the queue, so events may be sent twice",
+        ),
+        Rule(
+            "call-before-loader",
+            "error",
+            "a ttq call ran before any pixel loader: it threw because ttq was not defined yet, "
+            "or it was queued on a ttq that no load() picked up, so TikTok never receives it",
+        ),
+        Rule(
+            "pixel-loaded-under-two-names",
+            "error",
+            "the same pixel code is loaded by two base codes under different global names "
+            "(window.TiktokAnalyticsObject): two copies of the pixel run and events double up",
+        ),
+        Rule(
+            "csp-blocks-pixel",
+            "error",
+            "the page's Content-Security-Policy blocked the pixel's script (the loader or "
+            "events.js): add the nonce, or allow analytics.tiktok.com in script-src",
+        ),
     )
 }
 
@@ -193,6 +218,11 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_member(value: object, allowed: frozenset[str]) -> bool:
+    """``value in allowed`` for any JSON value (a list or an object is never a member)."""
+    return isinstance(value, str) and value in allowed
+
+
 def _finding(rule_id: str, call: Call | None, message: str) -> Finding:
     return Finding(RULES[rule_id], message, call)
 
@@ -205,7 +235,7 @@ def _check_track(call: Call) -> Iterator[Finding]:
     # value and currency
     if "value" in params and params["value"] is not None and "currency" not in params:
         yield _finding("currency-missing", call, f"{name}: value is set but currency is missing")
-    if "currency" in params and params["currency"] not in SUPPORTED_CURRENCIES:
+    if "currency" in params and not _is_member(params["currency"], SUPPORTED_CURRENCIES):
         yield _finding(
             "currency-unsupported",
             call,
@@ -246,13 +276,13 @@ def _check_track(call: Call) -> Iterator[Finding]:
                         call,
                         f"{name}: {where}.{key} is {_type_name(item[key])}, not a number",
                     )
-            if "content_type" in item and item["content_type"] not in CONTENT_TYPES:
+            if "content_type" in item and not _is_member(item["content_type"], CONTENT_TYPES):
                 yield _finding(
                     "content-type-invalid",
                     call,
                     f"{name}: {where}.content_type is {_show(item['content_type'])}",
                 )
-    if "content_type" in params and params["content_type"] not in CONTENT_TYPES:
+    if "content_type" in params and not _is_member(params["content_type"], CONTENT_TYPES):
         yield _finding(
             "content-type-invalid",
             call,
@@ -413,6 +443,75 @@ def check_page(html: str) -> PageCheck:
     page, problems = scan(html)
     findings = [*_page_findings(page, problems), *validate_calls(page.calls)]
     return PageCheck(page.calls, tuple(findings))
+
+
+def check_scanned(page: PageScan, problems: list[str], calls: Iterable[Call]) -> PageCheck:
+    """The findings for a page already scanned, given every call it makes.
+
+    ``check`` passes the calls of TikTok's base code and hand-written scripts too
+    (:func:`tiktok_pixel.foreign_calls.page_calls`), not only those of our fragments.
+    """
+    calls = tuple(calls)
+    return PageCheck(calls, (*_page_findings(page, problems), *validate_calls(calls)))
+
+
+@dataclass(frozen=True)
+class BrowserPage:
+    """What a browser saw a page do, beyond its calls (see :mod:`tiktok_pixel.browser_check`)."""
+
+    #: ``(pixel code, global name)`` for each ``load()`` call, in order.
+    loads: tuple[tuple[str, str], ...] = ()
+    #: ``(sdkid, lib)`` for each request of events.js.
+    sdk_requests: tuple[tuple[str, str], ...] = ()
+    #: One line for each call that ran before any loader.
+    early_calls: tuple[str, ...] = ()
+    #: One line for each CSP violation that blocked the pixel.
+    csp_blocks: tuple[str, ...] = ()
+
+
+def _browser_findings(seen: BrowserPage) -> Iterator[Finding]:
+    names: dict[str, list[str]] = {}
+    for code, name in seen.loads:
+        if name not in names.setdefault(code, []):
+            names[code].append(name)
+    aliased = {code for code, found in names.items() if len(found) > 1}
+    for code in aliased:
+        yield _finding(
+            "pixel-loaded-under-two-names",
+            None,
+            f"pixel {code} is loaded as {' and '.join(map(repr, names[code]))}",
+        )
+    requests: dict[str, int] = {}
+    for sdkid, _ in seen.sdk_requests:
+        requests[sdkid] = requests.get(sdkid, 0) + 1
+    for sdkid, count in requests.items():
+        if count > 1 and sdkid not in aliased:
+            yield _finding(
+                "sdk-requested-twice", None, f"events.js was requested {count} times for {sdkid}"
+            )
+    for line in seen.early_calls:
+        yield _finding("call-before-loader", None, line)
+    for line in seen.csp_blocks:
+        yield _finding("csp-blocks-pixel", None, line)
+
+
+def check_browser_page(
+    page: PageScan, problems: list[str], calls: Iterable[Call], seen: BrowserPage
+) -> PageCheck:
+    """The findings for a page run in a browser: ``calls`` are those ``ttq`` received.
+
+    The served HTML (``page``) still decides whether a fragment is readable and whether a
+    loader is in ``<head>``; loads are judged from what ran (``seen``), not from the markup.
+    """
+    calls = tuple(calls)
+    static = [
+        finding
+        for finding in _page_findings(page, problems)
+        if finding.id in ("fragment-unreadable", "loader-outside-head")
+    ]
+    if not seen.loads and not seen.sdk_requests and not problems:
+        static.insert(0, _finding("pixel-missing", None, "no TikTok pixel ran on the page"))
+    return PageCheck(calls, (*static, *_browser_findings(seen), *validate_calls(calls)))
 
 
 def validate_page(html: str) -> list[Finding]:

@@ -100,6 +100,7 @@ def test_json_format(pages: dict[str, Path], capsys: pytest.CaptureFixture[str])
         "findings": [],
         "errors": 0,
         "warnings": 0,
+        "unread": [],
     }
     assert [f["rule"] for f in broken["findings"]] == ["value-missing", "event-renamed"]
     assert broken["findings"][0]["severity"] == "error"
