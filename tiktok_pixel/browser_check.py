@@ -54,8 +54,17 @@ CHROMIUM_ARGS = (
 INSTALL_PLAYWRIGHT = "pip install 'tiktok-pixel[browser]'"
 INSTALL_CHROMIUM = "apt-get install chromium, or give --chromium PATH"
 
-#: Stand-in for events.js: it sends nothing and leaves the queues as the page built them.
-SDK_STANDIN = "/* tiktok-pixel check: stand-in for TikTok's events.js; it sends nothing. */\n"
+#: Stand-in for events.js: it sends nothing and leaves the queues as the page built them; it
+#: only reports that it ran (Chromium may answer a second tag for the same URL from its cache,
+#: so runs, not requests, count how often the page loaded the SDK).
+SDK_STANDIN = """/* tiktok-pixel check: stand-in for TikTok's events.js; it sends nothing. */
+(function () {
+  try {
+    var report = window["__BINDING__"], script = document.currentScript;
+    if (typeof report === "function") report({kind: "sdk", src: script ? script.src : ""});
+  } catch (e) {}
+})();
+"""
 
 #: Calls recorded per page at most (a page calling ttq in a loop must not exhaust memory).
 MAX_CALLS = 5000
@@ -316,6 +325,7 @@ class BrowserChecker:
         allowed_hosts = {host.lower() for host in self.options.allow_hosts}
         origins = {_origin(url)}
         navigating = True
+        standin = SDK_STANDIN.replace("__BINDING__", self._binding)
         context = self._browser.new_context(service_workers="block")
         try:
             context.expose_binding(
@@ -332,14 +342,14 @@ class BrowserChecker:
                 request = route.request
                 request_url = request.url
                 sdk = _sdk_request(request_url)
-                if sdk is not None:
-                    run.sdk_requests.append(sdk)
                 parts = urlsplit(request_url)
                 host = (parts.hostname or "").lower()
+                if sdk is not None and host not in TIKTOK_HOSTS:
+                    run.sdk_requests.append(sdk)  # a copy of events.js the site serves itself
                 if host in TIKTOK_HOSTS:
                     if sdk is not None:
                         route.fulfill(
-                            status=200, content_type="application/javascript", body=SDK_STANDIN
+                            status=200, content_type="application/javascript", body=standin
                         )
                     else:
                         run.blocked.append(host)
@@ -365,7 +375,6 @@ class BrowserChecker:
 
             context.route("**/*", route)
             page.on("pageerror", lambda error: run.errors.append(str(error)))
-            deadline = time.monotonic() + self.options.timeout
             try:
                 response = page.goto(url, wait_until="load", timeout=self.options.timeout * 1000)
             except Exception as exc:
@@ -382,7 +391,6 @@ class BrowserChecker:
             settle_until = time.monotonic() + self.options.settle
             while (left := settle_until - time.monotonic()) > 0:
                 page.wait_for_timeout(min(100.0, left * 1000))
-            del deadline
             page.evaluate("0")  # a round trip: records sent so far have arrived
             final_url = page.url
             try:
@@ -477,7 +485,15 @@ def _csp_blocks(records: Sequence[dict[str, Any]], page: PageScan, loaded: bool)
 
 def _report(source: str, page: PageScan, problems: list[str], run: _Run) -> PageReport:
     calls = _calls(run.records)
-    loads = tuple((str(call.pixel_code), name) for call, name in calls if call.method == "load")
+    for record in run.records:
+        sdk = _sdk_request(str(record.get("src", ""))) if record.get("kind") == "sdk" else None
+        if sdk is not None:
+            run.sdk_requests.append(sdk)
+    loads = tuple(
+        (call.pixel_code or "(not a pixel code)", name)
+        for call, name in calls
+        if call.method == "load"
+    )
     early: list[str] = []
     if not loads and not run.sdk_requests:
         early += [

@@ -14,11 +14,12 @@ literals and regular expressions far enough to find calls and their literal argu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .calls import Call
+from .csp_policy import inline_allowed
 from .pagescan import Fragment, InlineScript, Loader, PageScan, call_from_args, replay
 
 #: The methods whose calls are reported (``instance``, ``setAndDefer`` and the like only build
@@ -151,37 +152,36 @@ def _skip_regex(text: str, pos: int) -> int:
 
 
 def _skip_template(text: str, pos: int) -> tuple[int, bool]:
-    """The end of a template literal starting after its backtick, and whether it has no ``${``."""
+    """The end of a template literal starting after its backtick, and whether it has no ``${``.
+
+    Iterative (a stack of contexts, not recursion): nested templates cannot exhaust the stack.
+    """
     plain = True
-    while pos < len(text):
+    stack = ["`"]  # "`": in template text; "{": in a ${...} expression or a brace inside it
+    while pos < len(text) and stack:
         char = text[pos]
-        if char == "\\":
-            pos += 2
-        elif char == "`":
-            return pos + 1, plain
-        elif text.startswith("${", pos):
-            plain = False
-            pos = _skip_braces(text, pos + 2)
-        else:
+        if stack[-1] == "`":
+            if char == "\\":
+                pos += 2
+                continue
+            if char == "`":
+                stack.pop()
+            elif text.startswith("${", pos):
+                plain = False
+                stack.append("{")
+                pos += 1
             pos += 1
-    return pos, plain
-
-
-def _skip_braces(text: str, pos: int) -> int:
-    """The position after the ``}`` closing a ``${`` expression (strings and templates skipped)."""
-    depth = 1
-    while pos < len(text) and depth:
-        char = text[pos]
+            continue
         if char in "\"'":
             match = _TOKEN.match(text, pos)
             pos = match.end() if match and match.lastgroup == "string" else pos + 1
             continue
-        if char == "`":
-            pos, _ = _skip_template(text, pos + 1)
-            continue
-        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "`" or char == "{":
+            stack.append(char)
+        elif char == "}":
+            stack.pop()
         pos += 1
-    return pos
+    return pos, plain
 
 
 def _decode_string(raw: str) -> str:
@@ -329,12 +329,12 @@ def _matching(tokens: list[_Tok]) -> dict[int, int]:
 
 
 class _Script:
-    def __init__(self, text: str, first_line: int) -> None:
+    def __init__(self, text: str, first_line: int, names: Iterable[str] = ()) -> None:
         self.text = text
         self.first_line = first_line
         self.tokens = _tokens(text)
         self.match = _matching(self.tokens)
-        self.names = {"ttq"} | set(self._global_names())
+        self.names = {"ttq", *names} | set(self.global_names())
         self.live = self._live_ranges()
 
     def _is(self, index: int, kind: str, *values: str) -> bool:
@@ -343,7 +343,7 @@ class _Script:
         tok = self.tokens[index]
         return tok.kind == kind and (not values or tok.value in values)
 
-    def _global_names(self) -> Iterator[str]:
+    def global_names(self) -> Iterator[str]:
         """Global names a base code installs: ``}(window, document, 'NAME')``."""
         for index, tok in enumerate(self.tokens):
             if (
@@ -383,6 +383,15 @@ class _Script:
             after += 2
         return self._is(after, "punct", "(")
 
+    def _wraps_function(self, paren: int) -> bool:
+        """Whether the ``(`` at ``paren`` starts with a function expression."""
+        if self._is(paren + 1, "name", "function"):
+            return True
+        inner = paren + 1
+        if self._is(inner, "punct", "(") and inner in self.match:
+            return self._is(self.match[inner] + 1, "punct", "=>")
+        return self._is(inner, "name") and self._is(inner + 1, "punct", "=>")
+
     def _live_ranges(self) -> list[bool]:
         """Per token: whether it is at the top level of the script or of an IIFE body."""
         live = [True] * len(self.tokens)
@@ -391,7 +400,10 @@ class _Script:
             current = all(stack)
             if tok.kind == "punct" and tok.value in ("(", "[", "{"):
                 live[index] = current
-                stack.append(tok.value == "{" and self._is_iife_body(index))
+                if tok.value == "{":
+                    stack.append(self._is_iife_body(index))
+                else:  # parentheses around a function expression: ``(function () {...})()``
+                    stack.append(tok.value == "(" and self._wraps_function(index))
                 continue
             if tok.kind == "punct" and tok.value in (")", "]", "}") and stack:
                 stack.pop()
@@ -507,20 +519,35 @@ def to_call(method: str, args: list[Any], pixel_code: str | None = None) -> Call
     return call
 
 
-def read_script(text: str, first_line: int = 1) -> tuple[list[Call], list[Unread]]:
-    """The ``ttq`` calls an inline script makes as the page loads, and those it could not read."""
-    if "ttq" not in text and "TiktokAnalyticsObject" not in text:
+def _mentions_pixel(text: str, names: Iterable[str]) -> bool:
+    return any(name in text for name in ("ttq", "TiktokAnalyticsObject", *names))
+
+
+def read_script(
+    text: str, first_line: int = 1, names: Iterable[str] = ()
+) -> tuple[list[Call], list[Unread]]:
+    """The ``ttq`` calls an inline script makes as the page loads, and those it could not read.
+
+    ``names`` are further global names the page gives the pixel (``ttq`` is always one).
+    """
+    names = tuple(names)
+    if not _mentions_pixel(text, names):
         return [], []
     if len(text) > MAX_SCRIPT:
         return [], [Unread(first_line, f"(a script of {len(text)} characters)", "too long")]
     calls: list[Call] = []
     unread: list[Unread] = []
-    for _, _, found in _Script(text, first_line).calls():
+    for _, _, found in _Script(text, first_line, names).calls():
         if isinstance(found, Unread):
             unread.append(found)
         else:
             calls.append(found)
     return calls, unread
+
+
+def _defines_pixel(text: str) -> bool:
+    """Whether a script installs a ``ttq`` queue (a base code, or a copy of our runtime)."""
+    return "TiktokAnalyticsObject" in text
 
 
 def _fragment_loaders(fragments: Iterable[Fragment]) -> list[Loader]:
@@ -532,12 +559,14 @@ def _fragment_loaders(fragments: Iterable[Fragment]) -> list[Loader]:
     ]
 
 
-def page_calls(page: PageScan) -> tuple[list[Call], list[Unread]]:
+def page_calls(page: PageScan, policies: Sequence[str] = ()) -> tuple[list[Call], list[Unread]]:
     """Every call the page makes as it loads, read statically, in the order they run.
 
     Inline scripts (our inline fragments and other scripts) run in document order; our data
     blocks run after the page is parsed. Our fragments are replayed by :func:`pagescan.replay`,
-    which skips pixels a base code or an earlier fragment loaded before them.
+    which skips pixels a base code or an earlier fragment loaded before them. A script's calls
+    are not claimed when ``ttq`` cannot exist yet where it runs (the call throws), or when the
+    page's Content-Security-Policy (``policies``) would block the script.
     """
     timeline: list[tuple[tuple[int, int], Fragment | InlineScript]] = [
         (fragment.position, fragment) for fragment in page.fragments if fragment.inline
@@ -546,15 +575,39 @@ def page_calls(page: PageScan) -> tuple[list[Call], list[Unread]]:
     timeline.sort(key=lambda item: item[0])
     timeline += [(f.position, f) for f in page.fragments if not f.inline]
     base_code = [loader for loader in page.loaders if loader.kind == "base-code"]
+    names = sorted(
+        {
+            name
+            for script in page.scripts
+            if "document" in script.text and len(script.text) <= MAX_SCRIPT
+            for name in _Script(script.text, script.line).global_names()
+        }
+    )
     calls: list[Call] = []
     unread: list[Unread] = []
     done: list[Fragment] = []
+    defined = False
     for _, item in timeline:
         if isinstance(item, Fragment):
             calls += replay([item], base_code + _fragment_loaders(done))
             done.append(item)
-        else:
-            found, missed = read_script(item.text, item.line)
-            calls += found
-            unread += missed
+            defined = defined or not item.existing
+            continue
+        found, missed = read_script(item.text, item.line, names)
+        blocked = not inline_allowed(policies, item.nonce)
+        defines = _defines_pixel(item.text)
+        if found and (blocked or not (defined or defines)):
+            reason = (
+                "the page's Content-Security-Policy may block this script"
+                if blocked
+                else "no loader has defined ttq before this script: the call throws"
+            )
+            missed = [
+                Unread(item.line, f"{call.method} call(s) in this script", reason)
+                for call in found[:1]
+            ] + missed
+            found = []
+        calls += found
+        unread += missed
+        defined = defined or (defines and not blocked)
     return calls, unread

@@ -29,11 +29,12 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Fetched:
-    """A page read: its final URL (after redirects), text and media type (lowercase)."""
+    """A page read: its final URL (after redirects), text, media type and CSP headers."""
 
     url: str
     text: str
     media_type: str = "text/html"
+    policies: tuple[str, ...] = ()
 
 
 def is_url(source: str) -> bool:
@@ -106,7 +107,9 @@ def fetch(url: str, timeout: float) -> Fetched:
                     chunks.append(chunk)
                 media_type = response.headers.get_content_type()
                 charset = response.headers.get_content_charset()
-                return Fetched(current, decode(b"".join(chunks), charset), media_type)
+                policies = tuple(response.headers.get_all("Content-Security-Policy") or ())
+                text = decode(b"".join(chunks), charset)
+                return Fetched(current, text, media_type, policies)
             finally:
                 connection.close()
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")

@@ -6,10 +6,12 @@ browser (:mod:`tiktok_pixel.browser_check`); :mod:`tiktok_pixel.report_formats` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .calls import Call
+from .csp_policy import meta_policies
 from .foreign_calls import Unread, page_calls
 from .pagescan import scan
 from .validation import Finding, check_scanned
@@ -44,9 +46,12 @@ class PageReport:
         return data
 
 
-def check_static(source: str, html: str) -> PageReport:
-    """Read ``html`` without running it: our fragments, TikTok's base code, literal calls."""
+def check_static(source: str, html: str, policies: Sequence[str] = ()) -> PageReport:
+    """Read ``html`` without running it: our fragments, TikTok's base code, literal calls.
+
+    ``policies``: the page's Content-Security-Policy headers (its ``<meta>`` ones are read here).
+    """
     page, problems = scan(html)
-    calls, unread = page_calls(page)
+    calls, unread = page_calls(page, [*meta_policies(html), *policies])
     checked = check_scanned(page, problems, calls)
     return PageReport(source, list(checked.calls), list(checked.findings), unread)

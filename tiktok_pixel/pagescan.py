@@ -92,6 +92,7 @@ class InlineScript:
     line: int
     in_head: bool
     position: tuple[int, int] = (0, 0)
+    nonce: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,8 @@ class _Scanner(HTMLParser):
             for match in _FOREIGN_LOAD.finditer(text):
                 self._add_loader(match.group(1), "base-code")
             pos = self._script_pos
-            self.scripts.append(InlineScript(text, pos[0], self._script_head, pos))
+            nonce = attrs.get("nonce")
+            self.scripts.append(InlineScript(text, pos[0], self._script_head, pos, nonce))
 
     def _fragment(self, text: str, *, inline: bool) -> None:
         try:

@@ -122,7 +122,7 @@ def _validate(args: argparse.Namespace) -> None:
 def _static_visit(timeout: float) -> Callable[[str], Visit]:
     def visit(url: str) -> Visit:
         page = fetch(url, timeout)
-        return Visit(check_static(url, page.text), page.text, page.url)
+        return Visit(check_static(url, page.text, page.policies), page.text, page.url)
 
     return visit
 
