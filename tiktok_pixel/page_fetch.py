@@ -76,6 +76,7 @@ def fetch(url: str, timeout: float) -> Fetched:
                 else http.client.HTTPConnection
             )
             connection = connection_type(parts.hostname, parts.port, timeout=remaining())
+            response: http.client.HTTPResponse | None = None
             try:
                 target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
                 connection.request(
@@ -111,6 +112,8 @@ def fetch(url: str, timeout: float) -> Fetched:
                 text = decode(b"".join(chunks), charset)
                 return Fetched(current, text, media_type, policies)
             finally:
+                if response is not None:
+                    response.close()  # it may own the socket (Connection: close)
                 connection.close()
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except TimeoutError:

@@ -203,3 +203,163 @@ def test_url_timeout_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["check", "--timeout", "0.3", url]) == 2
     err = capsys.readouterr().err
     assert err == f"tiktok-pixel check: error: {url}: no answer within 0.3 s\n"
+
+
+# --- issue 14: any page, more formats, hardening ------------------------------------------------
+
+STOCK = (Path(__file__).parent.parent / "data" / "pages" / "base_code_wrong.html").read_text()
+
+
+def test_tiktoks_base_code_and_hand_written_calls_are_read(tmp_path: Path) -> None:
+    page = tmp_path / "stock.html"
+    page.write_text(STOCK, encoding="utf-8")
+    result = run("check", str(page))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{page}: 4 call(s), 5 error(s), 1 warning(s)"
+    assert '  track \'CompletePayment\' {"value": "12", "currency": "usd"}' in lines
+    assert (
+        "  ERROR [currency-unsupported] 'CompletePayment': currency 'usd' is not a code TikTok "
+        "accepts" in lines
+    )
+    assert lines[-1] == (
+        "  NOT READ (use --browser) line 36: ttq.track('Purchase', order) "
+        "(arguments are not literals)"
+    )
+
+
+def test_json_lists_what_was_not_read(tmp_path: Path) -> None:
+    page = tmp_path / "stock.html"
+    page.write_text(STOCK, encoding="utf-8")
+    report = json.loads(run("check", "--format", "json", str(page)).stdout)
+    assert report["pages"][0]["unread"] == [
+        {"line": 36, "text": "ttq.track('Purchase', order)", "reason": "arguments are not literals"}
+    ]
+
+
+def test_junit_has_one_testcase_per_page(pages: dict[str, Path]) -> None:
+    import xml.etree.ElementTree as ET
+
+    result = run("check", "--format", "junit", str(pages["clean"]), str(pages["broken"]))
+    assert result.returncode == 1
+    root = ET.fromstring(result.stdout)
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    clean, broken = suite.findall("testcase")
+    assert clean.get("name") == str(pages["clean"]) and clean.find("failure") is None
+    failure = broken.find("failure")
+    assert failure is not None and failure.get("type") == "value-missing"
+    assert "error [value-missing] 'Purchase' has no value" in (failure.text or "")
+    assert "WARNING [event-renamed]" in (broken.findtext("system-out") or "")
+
+
+def test_junit_survives_characters_xml_cannot_hold(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    page = tmp_path / "odd.html"
+    page.write_text(
+        html_page(str(render_calls(PixelConfig(pixel_codes=CODE), [Call("track", "A\x01\x1b")]))),
+        encoding="utf-8",
+    )
+    ET.fromstring(run("check", "--format", "junit", str(page)).stdout)
+
+
+def test_a_hostile_page_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    payloads = [
+        '{"pixels":["%s"],"calls":[["track","X",%s]]}' % (CODE, deep),  # noqa: UP031
+        '{"pixels":["%s"],"options":"x","calls":[]}' % CODE,  # noqa: UP031
+        '{"pixels":["%s"],"calls":[["track","Purchase",{"value":1,"currency":{}}]]}' % CODE,  # noqa: UP031
+    ]
+    files = []
+    for index, payload in enumerate(payloads):
+        files.append(tmp_path / f"hostile{index}.html")
+        files[-1].write_text(
+            html_page(f"<script>!function(w,d,c){{}}(window,document,{payload});</script>"),
+            encoding="utf-8",
+        )
+    hand = tmp_path / "hand.html"
+    hand.write_text(
+        html_page("<script>ttq.track('A', " + "{a:" * 50_000 + "</script>"), encoding="utf-8"
+    )
+    result = run("check", "--format", "json", *map(str, [*files, hand]))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    rules = [[f["rule"] for f in page["findings"]] for page in json.loads(result.stdout)["pages"]]
+    assert rules[:3] == [["fragment-unreadable"], ["fragment-unreadable"], ["currency-unsupported"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--settle", "2"], "--settle needs --browser"),
+        (["--allow-host", "cdn.test"], "--allow-host needs --browser"),
+        (["--chromium", "/usr/bin/chromium"], "--chromium needs --browser"),
+        (["--crawl", "0"], "--crawl must be at least 1 page, not 0"),
+        (["--crawl-delay", "-1"], "--crawl-delay must be zero or more seconds, not -1"),
+        (["--browser", "--settle", "-1"], "--settle must be zero or more seconds, not -1"),
+    ],
+)
+def test_option_errors_exit_2(args: list[str], message: str) -> None:
+    result = run("check", *args, "x.html")
+    assert result.returncode == 2
+    assert result.stderr == f"tiktok-pixel check: error: {message}\n"
+
+
+def test_browser_without_chromium_exits_2_naming_the_fix(pages: dict[str, Path]) -> None:
+    result = run("check", "--browser", "--chromium", "/nonexistent/chromium", str(pages["clean"]))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "tiktok-pixel check: error: no Chromium at /nonexistent/chromium "
+        "(apt-get install chromium, or give --chromium PATH)\n"
+    )
+
+
+def test_browser_that_cannot_start_exits_2(pages: dict[str, Path], tmp_path: Path) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    env = {**__import__("os").environ, "TIKTOK_PIXEL_CHROMIUM": str(fake)}
+    result = subprocess.run(
+        [sys.executable, "-m", "tiktok_pixel", "check", "--browser", str(pages["clean"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"tiktok-pixel check: error: Chromium at {fake} cannot start")
+    assert result.stderr.endswith("(apt-get install chromium, or give --chromium PATH)\n")
+    assert result.stderr.count("\n") == 1
+
+
+def test_browser_without_playwright_exits_2_naming_the_extra(pages: dict[str, Path]) -> None:
+    code = (
+        "import sys; sys.modules['playwright'] = None; sys.modules['playwright.sync_api'] = None\n"
+        "from tiktok_pixel.cli import main\n"
+        f"sys.exit(main(['check', '--browser', {str(pages['clean'])!r}]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "tiktok-pixel check: error: --browser needs Playwright: "
+        "pip install 'tiktok-pixel[browser]'\n"
+    )
+
+
+def test_timeout_bounds_the_whole_fetch_of_a_url() -> None:
+    import time
+
+    from tests.test_page_fetch import serve, trickle
+
+    for url in serve(trickle):
+        start = time.monotonic()
+        result = run("check", "--timeout", "1", url + "/")
+        elapsed = time.monotonic() - start
+        assert result.returncode == 2
+        assert result.stderr == f"tiktok-pixel check: error: {url}/: no answer within 1 s\n"
+        assert elapsed < 15  # the interpreter's start included; the trickle lasts 60 s
