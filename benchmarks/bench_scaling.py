@@ -35,7 +35,7 @@ def run(quick: bool) -> list[Result]:
                 rounds = 3 if quick else 7
                 pair = paired(
                     lambda n=n, config=config: _page(config, n),
-                    lambda config=config: [_page(config, 30) for _ in range(n // 30)],
+                    lambda n=n, config=config: [_page(config, 30) for _ in range(n // 30)],
                     rounds=rounds,
                     number=1,
                 )
