@@ -394,6 +394,10 @@ P = '{"pixels":["' + CODE + '"],'
             P + '"calls":[["track","Lead",{"contents":[{"content_type":{}}]}]]}',
             "content-type-invalid",
         ),
+        (
+            P + '"calls":[["track",{"a":1},{"value":"1","currency":"EUR"},{"event_id":[1]}]]}',
+            "event-id-not-string",
+        ),
     ],
 )
 def test_a_hostile_page_yields_a_finding(payload: str, rule_id: str) -> None:

@@ -68,6 +68,8 @@ SDK_STANDIN = """/* tiktok-pixel check: stand-in for TikTok's events.js; it send
 
 #: Calls recorded per page at most (a page calling ttq in a loop must not exhaust memory).
 MAX_CALLS = 5000
+#: Arguments nested deeper than this are cut (``null``) when recorded.
+MAX_DEPTH = 64
 
 #: The init script. ``__BINDING__`` is replaced by the name of the Playwright binding that
 #: receives records; the name is random per run so the page cannot guess it.
@@ -76,9 +78,12 @@ RECORDER = r"""(() => {
   const METHODS = ["page", "track", "identify", "instances", "debug", "on", "off", "once",
     "ready", "alias", "group", "enableCookie", "disableCookie", "holdConsent",
     "revokeConsent", "grantConsent", "load", "instance"];
-  const MAX_DEPTH = 64, MAX_NODES = 20000, MAX_CALLS = __MAX_CALLS__;
+  const MAX_DEPTH = __MAX_DEPTH__, MAX_NODES = 20000, MAX_CALLS = __MAX_CALLS__, BUDGET = 500000;
+  // Built-ins taken before the page can replace them.
+  const apply = Reflect.apply, define = Object.defineProperty, keys = Object.keys;
+  const describe = Object.getOwnPropertyDescriptor, isArray = Array.isArray;
   const own = Object.prototype.hasOwnProperty;
-  let sent = 0, depth = 0;
+  let sent = 0, depth = 0, spent = 0;
   const send = (record) => {
     try { const f = window[NAME]; if (typeof f === "function") f(record); } catch (e) {}
   };
@@ -88,7 +93,7 @@ RECORDER = r"""(() => {
     let nodes = 0;
     const seen = new Set();
     const copy = (v, level) => {
-      if (++nodes > MAX_NODES || level > MAX_DEPTH) return null;
+      if (++nodes > MAX_NODES || ++spent > BUDGET || level > MAX_DEPTH) return null;
       if (v === null || typeof v === "string" || typeof v === "boolean") return v;
       if (typeof v === "number") return isFinite(v) ? v : null;
       if (typeof v !== "object") return undefined;
@@ -98,7 +103,7 @@ RECORDER = r"""(() => {
       } catch (e) { return null; }
       seen.add(v);
       try {
-        if (Array.isArray(v)) {
+        if (isArray(v)) {
           const out = [];
           for (let i = 0; i < v.length && nodes < MAX_NODES; i++) {
             const item = copy(v[i], level + 1);
@@ -107,7 +112,7 @@ RECORDER = r"""(() => {
           return out;
         }
         const out = {};
-        for (const key of Object.keys(v)) {
+        for (const key of keys(v)) {
           const item = copy(v[key], level + 1);
           if (item !== undefined) out[key] = item;
         }
@@ -131,7 +136,7 @@ RECORDER = r"""(() => {
     }
     depth++;
     try {
-      const result = fn.apply(this, args);
+      const result = apply(fn, this, args);
       return method === "instance" && typeof args[0] === "string"
         ? instrument(result, name, args[0]) : result;
     } finally {
@@ -143,11 +148,11 @@ RECORDER = r"""(() => {
     if (!obj || typeof obj !== "object" || done.has(obj)) return obj;
     done.add(obj);
     for (const method of METHODS) {
-      const before = Object.getOwnPropertyDescriptor(obj, method);
-      if (before && (!before.configurable || !own.call(before, "value"))) continue;
+      const before = describe(obj, method);
+      if (before && (!before.configurable || !apply(own, before, ["value"]))) continue;
       let current = before ? before.value : undefined, wrapped = null, wrappedFor = null;
       try {
-        Object.defineProperty(obj, method, {
+        define(obj, method, {
           configurable: true,
           enumerable: false,
           get() {
@@ -168,11 +173,11 @@ RECORDER = r"""(() => {
   const watch = (name) => {
     if (watched.has(name)) return;
     watched.add(name);
-    const before = Object.getOwnPropertyDescriptor(window, name);
+    const before = describe(window, name);
     if (before && !before.configurable) return;
     let value = before ? before.value : undefined;
     instrument(value, name, null);
-    Object.defineProperty(window, name, {
+    define(window, name, {
       configurable: true,
       enumerable: true,
       get() { return value; },
@@ -181,7 +186,7 @@ RECORDER = r"""(() => {
   };
   watch("ttq");
   let analyticsObject;
-  Object.defineProperty(window, "TiktokAnalyticsObject", {
+  define(window, "TiktokAnalyticsObject", {
     configurable: true,
     enumerable: true,
     get() { return analyticsObject; },
@@ -251,6 +256,29 @@ class _Run:
     errors: list[str] = field(default_factory=list)
     sdk_requests: list[tuple[str, str]] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+
+    def add(self, record: object) -> None:
+        """Keep a record the init script sent. The page can find the binding and call it too,
+        so anything that is not a plain, shallow record is dropped."""
+        if (
+            isinstance(record, dict)
+            and len(self.records) < MAX_CALLS + 1000
+            and not _too_deep(record)
+        ):
+            self.records.append(record)
+
+
+def _too_deep(value: object, limit: int = MAX_DEPTH + 8) -> bool:
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def _sdk_request(url: str) -> tuple[str, str] | None:
@@ -328,13 +356,11 @@ class BrowserChecker:
         standin = SDK_STANDIN.replace("__BINDING__", self._binding)
         context = self._browser.new_context(service_workers="block")
         try:
-            context.expose_binding(
-                self._binding, lambda _source, record: run.records.append(record)
-            )
+            context.expose_binding(self._binding, lambda _source, record: run.add(record))
             context.add_init_script(
-                RECORDER.replace("__BINDING__", self._binding).replace(
-                    "__MAX_CALLS__", str(MAX_CALLS)
-                )
+                RECORDER.replace("__BINDING__", self._binding)
+                .replace("__MAX_CALLS__", str(MAX_CALLS))
+                .replace("__MAX_DEPTH__", str(MAX_DEPTH))
             )
             page = context.new_page()
 

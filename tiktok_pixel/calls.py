@@ -44,7 +44,10 @@ class Call:
             params = json.dumps(self.params, sort_keys=True, default=repr)
         except (TypeError, ValueError):  # keys of mixed types, a cycle: still a stable text
             params = repr(self.params)
-        return (self.method, self.event, self.event_id, params)
+        # A page read back may hold any JSON value where a name belongs: keep the key hashable.
+        event = self.event if isinstance(self.event, str | None) else repr(self.event)
+        event_id = self.event_id if isinstance(self.event_id, str | None) else repr(self.event_id)
+        return (self.method, event, event_id, params)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for a session or a JSON report)."""
