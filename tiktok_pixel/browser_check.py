@@ -350,10 +350,6 @@ class BrowserChecker:
 
     def _run(self, source: str, url: str, file: tuple[Path | None, str] | None) -> BrowserResult:
         run = _Run()
-        allowed_hosts = {host.lower() for host in self.options.allow_hosts}
-        origins = {_origin(url)}
-        navigating = True
-        standin = SDK_STANDIN.replace("__BINDING__", self._binding)
         context = self._browser.new_context(service_workers="block")
         try:
             context.expose_binding(self._binding, lambda _source, record: run.add(record))
@@ -364,42 +360,16 @@ class BrowserChecker:
             )
             page = context.new_page()
 
-            def route(route: Any) -> None:
-                request = route.request
-                request_url = request.url
-                sdk = _sdk_request(request_url)
-                parts = urlsplit(request_url)
-                host = (parts.hostname or "").lower()
-                if sdk is not None and host not in TIKTOK_HOSTS:
-                    run.sdk_requests.append(sdk)  # a copy of events.js the site serves itself
-                if host in TIKTOK_HOSTS:
-                    if sdk is not None:
-                        route.fulfill(
-                            status=200, content_type="application/javascript", body=standin
-                        )
-                    else:
-                        run.blocked.append(host)
-                        route.abort()
-                    return
-                if file is not None and _origin(request_url) == FILE_ORIGIN:
-                    self._serve_file(route, parts.path, url, file)
-                    return
-                main_navigation = (
-                    request.is_navigation_request() and request.frame == page.main_frame
-                )
-                if main_navigation and navigating and parts.scheme in ("http", "https"):
-                    origins.add(_origin(request_url))  # a redirect of the page itself
-                    route.continue_()
-                    return
-                if (_origin(request_url) in origins and not main_navigation) or (
-                    host in allowed_hosts
-                ):
-                    route.continue_()
-                    return
-                run.blocked.append(host or parts.scheme)
-                route.abort()
-
-            context.route("**/*", route)
+            router = _Router(
+                run,
+                self._standin(),
+                origins={_origin(url)},
+                allowed={host.lower() for host in self.options.allow_hosts},
+                page_url=url,
+                file=file,
+                main_frame=page.main_frame,
+            )
+            context.route("**/*", router.route)
             page.on("pageerror", lambda error: run.errors.append(str(error)))
             try:
                 response = page.goto(url, wait_until="load", timeout=self.options.timeout * 1000)
@@ -410,7 +380,7 @@ class BrowserChecker:
                     ) from None
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise FetchError(f"{source}: cannot load: {first[:200]}") from None
-            navigating = False
+            router.navigating = False
             if response is not None and response.status >= 400:
                 raise FetchError(f"{source}: HTTP {response.status} {response.status_text}")
             served = file[1] if file is not None else _body(response)
@@ -429,11 +399,57 @@ class BrowserChecker:
         report = _report(source, static_page, problems, run)
         return BrowserResult(report, dom, final_url)
 
-    def _serve_file(
-        self, route: Any, path: str, page_url: str, file: tuple[Path | None, str]
-    ) -> None:
+    def _standin(self) -> str:
+        return SDK_STANDIN.replace("__BINDING__", self._binding)
+
+
+@dataclass
+class _Router:
+    """Answers every request of a page: TikTok's SDK by the stand-in, a FILE and the files
+    beside it from disk, the page's own origin and allowed hosts from the network; the rest is
+    aborted (and its host listed)."""
+
+    run: _Run
+    standin: str
+    origins: set[str]
+    allowed: set[str]
+    page_url: str = ""
+    file: tuple[Path | None, str] | None = None
+    main_frame: Any = None
+    #: True until the page has loaded: the page's own redirects may change its origin.
+    navigating: bool = True
+
+    def route(self, route: Any) -> None:
+        request = route.request
+        url = request.url
+        sdk = _sdk_request(url)
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if sdk is not None and host not in TIKTOK_HOSTS:
+            self.run.sdk_requests.append(sdk)  # a copy of events.js the site serves itself
+        if host in TIKTOK_HOSTS:
+            if sdk is not None:
+                route.fulfill(status=200, content_type="application/javascript", body=self.standin)
+            else:
+                self.run.blocked.append(host)
+                route.abort()
+            return
+        if self.file is not None and _origin(url) == FILE_ORIGIN:
+            self._serve_file(route, parts.path, self.file)
+            return
+        main = request.is_navigation_request() and request.frame == self.main_frame
+        if main and self.navigating and parts.scheme in ("http", "https"):
+            self.origins.add(_origin(url))  # a redirect of the page itself
+            route.continue_()
+        elif (_origin(url) in self.origins and not main) or host in self.allowed:
+            route.continue_()
+        else:
+            self.run.blocked.append(host or parts.scheme)
+            route.abort()
+
+    def _serve_file(self, route: Any, path: str, file: tuple[Path | None, str]) -> None:
         directory, text = file
-        if path == urlsplit(page_url).path:
+        if path == urlsplit(self.page_url).path:
             route.fulfill(status=200, content_type="text/html; charset=utf-8", body=text)
             return
         if directory is not None:
