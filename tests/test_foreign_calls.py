@@ -119,6 +119,13 @@ def test_strings_comments_regexes_and_templates_do_not_confuse_it() -> None:
     assert [call.event for call in calls(text)] == ["Real"]
 
 
+def test_statements_without_semicolons() -> None:
+    text = "var a = b\nttq.track('A')\nfoo()\nttq.track('B')\nvar c = [1]\nttq.page()\n"
+    assert [call.method for call in calls(text)] == ["track", "track", "page"]
+    found, unread = read_script("if (ok)\n  ttq.track('No')\nelse\n  ttq.track('Nor')")
+    assert found == [] and len(unread) == 2
+
+
 def test_iife_bodies_are_top_level() -> None:
     text = (
         "(function () { ttq.track('A'); })();"

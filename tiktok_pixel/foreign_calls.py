@@ -48,6 +48,10 @@ _KEYWORDS_BEFORE_REGEX = frozenset(
     {"return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw"}
     | {"instanceof", "yield", "await"}
 )
+#: Names after which a line break does not end a statement.
+_NO_STATEMENT_AFTER = _KEYWORDS_BEFORE_REGEX | {"return", "else", "do", "case", "default"}
+#: Keywords whose parenthesised head governs the statement that follows.
+_HEADS = ("if", "while", "for", "with")
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
@@ -424,11 +428,26 @@ class _Script:
         if index == 0:
             return True
         prev = self.tokens[index - 1]
-        if prev.kind != "punct":
-            return False
-        if prev.value == "{":
+        if prev.kind == "punct" and prev.value == "{":
             return self._is_iife_body(index - 1)
-        return prev.value in (";", "}", ",")
+        if prev.kind == "punct" and prev.value in (";", "}", ","):
+            return True
+        return self._after_line_break(index)
+
+    def _after_line_break(self, index: int) -> bool:
+        """A statement that starts a line after a complete one (automatic semicolon insertion)."""
+        prev = self.tokens[index - 1]
+        if "\n" not in self.text[prev.end : self.tokens[index].start]:
+            return False
+        if prev.kind == "name":
+            return prev.value not in _NO_STATEMENT_AFTER
+        if prev.kind in ("number", "string", "template", "regex"):
+            return True
+        if prev.kind == "punct" and prev.value == ")":
+            opener = self.match.get(index - 1)
+            # `if (x)` / `while (x)` / `for (...)` govern the line that follows
+            return opener is not None and not self._is(opener - 1, "name", *_HEADS)
+        return prev.kind == "punct" and prev.value == "]"
 
     def _receiver(self, index: int) -> tuple[int, int] | None:
         """``(start, after)`` when a ``ttq`` reference starts at ``index``; ``after`` is the dot."""
