@@ -37,6 +37,7 @@ READ_METHODS = frozenset(
         "disableCookie",
     }
 )
+_METHODS = "|".join(sorted(READ_METHODS))
 #: Objects ``ttq`` may be reached through: ``window.ttq``, ``w.ttq`` inside the base code.
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "w"})
 #: Literal nesting deeper than this is not read (a hostile page must not exhaust the stack).
@@ -539,7 +540,10 @@ def to_call(method: str, args: list[Any], pixel_code: str | None = None) -> Call
 
 
 def _mentions_pixel(text: str, names: Iterable[str]) -> bool:
-    return any(name in text for name in ("ttq", "TiktokAnalyticsObject", *names))
+    """Whether ``text`` may call a pixel method (a cheap test before tokenizing it)."""
+    alternatives = "|".join(re.escape(name) for name in ("ttq", *names))
+    pattern = rf"(?<![\w$])(?:{alternatives})\s*(?:\?\.|\.)\s*(?:instance|{_METHODS})(?![\w$])"
+    return re.search(pattern, text) is not None
 
 
 def read_script(
@@ -598,7 +602,7 @@ def page_calls(page: PageScan, policies: Sequence[str] = ()) -> tuple[list[Call]
         {
             name
             for script in page.scripts
-            if "document" in script.text and len(script.text) <= MAX_SCRIPT
+            if "TiktokAnalyticsObject" in script.text and len(script.text) <= MAX_SCRIPT
             for name in _Script(script.text, script.line).global_names()
         }
     )
