@@ -18,7 +18,7 @@ from .currencies import SUPPORTED_CURRENCIES
 from .jsonscript import script_json
 from .mapping_spec import build_mappings
 from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig
-from .runtime import program
+from .runtime import inline_program
 
 #: TikTok's SDK URL; ``load()`` appends ``?sdkid=<code>&lib=ttq``.
 DEFAULT_SDK_URL = "https://analytics.tiktok.com/i18n/pixel/events.js"
@@ -101,6 +101,7 @@ class PixelConfig:
     # Built once in __post_init__: the rendered text that does not depend on the page.
     payload_head: str = field(init=False, repr=False, compare=False)
     inline_head: str = field(init=False, repr=False, compare=False)
+    inline_tail: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -140,16 +141,16 @@ class PixelConfig:
             )
         head = script_json(self.payload_settings())
         set_(self, "payload_head", head[:-1] + ',"calls":')
-        code = program(
-            loader=not self.use_existing_pixel,
+        program = inline_program(
             existing=self.use_existing_pixel,
             several=len(self.pixel_codes) > 1,
             hold=self.consent == "hold",
             page=self.auto_page_view,
             options=self.limited_data_use,
-            sdk_literal=script_json(self.sdk_url),
+            custom_sdk=self.sdk_url != DEFAULT_SDK_URL,
         )
-        set_(self, "inline_head", "!" + code + "(window,document," + self.payload_head)
+        set_(self, "inline_head", program.head + self.payload_head)
+        set_(self, "inline_tail", "}" + program.tail)
 
     def payload_settings(self) -> dict[str, Any]:
         """The page-independent part of the payload the runtime reads; defaults are left out."""
