@@ -52,21 +52,34 @@ var run = (payload) => {
     });
   };
 
-  // Hand the calls to the site's own ttq as soon as it appears (polled every 50 ms, given up
-  // silently after 10 s), holding consent first when asked to.
-  var whenSiteTtq = (calls, holdFirst, tries) => {
+  // Calls that arrive later (an htmx response's HX-Trigger header): replay them on the same
+  // ttq the same way, once per event. Installed once per page: the first run listens. The
+  // window property also holds what waits for the site's own ttq (existing-pixel mode).
+  if (!window[EVENT]) {
+    window[EVENT] = [];
+    document.addEventListener(EVENT, (event) => {
+      if (existing) whenSiteTtq((ttq) => replay(ttq, event.detail.calls));
+      else replay(window[name], event.detail.calls);
+    });
+  }
+
+  // Existing-pixel mode: give the site's own ttq to `use` as soon as it appears (polled every
+  // 50 ms, given up silently after 10 s). Everything waiting runs in the order it came (the
+  // fragments' calls in page order, then the events'), however many runs are polling.
+  var whenSiteTtq = (use, tries) => {
     var ttq = window[name];
-    if (ttq && ttq.track) {
-      if (holdFirst) ttq.holdConsent();
-      replay(ttq, calls);
-    } else if ((tries = (tries || 0) + 1) < 200) {
-      setTimeout(whenSiteTtq, 50, calls, holdFirst, tries);
-    }
+    var waiting = window[EVENT];
+    if (use) waiting.push(use);
+    if (ttq && ttq.track) waiting.splice(0).forEach((waited) => waited(ttq));
+    else if ((tries = (tries || 0) + 1) < 200) setTimeout(whenSiteTtq, 50, 0, tries);
   };
 
   if (existing) {
     // Use existing pixel: no loader, no load(), no page(); the site's ttq gets the calls.
-    whenSiteTtq(payload.calls, hold);
+    whenSiteTtq((ttq) => {
+      if (hold) ttq.holdConsent();
+      replay(ttq, payload.calls);
+    });
   } else {
     // TikTok's queue: an Array whose methods push [method, ...args] until events.js drains
     // it and rebinds them. An already set-up ttq (our earlier run, TikTok's base code, or
@@ -116,16 +129,6 @@ var run = (payload) => {
       }
     });
     replay(ttq, payload.calls);
-  }
-
-  // Calls that arrive later (an htmx response's HX-Trigger header): replay them on the same
-  // ttq the same way, once per event. Installed once per page: the first run listens.
-  if (!window[EVENT]) {
-    window[EVENT] = 1;
-    document.addEventListener(EVENT, (event) => {
-      if (existing) whenSiteTtq(event.detail.calls);
-      else replay(window[name], event.detail.calls);
-    });
   }
 };
 
