@@ -4,8 +4,8 @@ import js from "@eslint/js";
 export default [
   js.configs.recommended,
   {
-    // The runtime runs in browsers as a classic script; ES2017 keeps it in every browser
-    // TikTok's events.js supports. Its build-time constants are declared in the file itself.
+    // The runtime runs in browsers as a classic script; ES2017 runs in every browser released
+    // since 2017. Its build-time constants are declared in the file itself.
     files: ["**/runtime.js"],
     languageOptions: {
       ecmaVersion: 2017,
