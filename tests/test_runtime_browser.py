@@ -358,7 +358,10 @@ def test_the_event_replays_its_calls_once_per_event(
     assert read_queues(page)["main"] == [["page"], *LATER]
     page.evaluate(DISPATCH, LATER[1:])
     assert read_queues(page)["main"] == [["page"], *LATER, *LATER[1:]]
-    # an event without calls for us, or another event, changes nothing and breaks nothing
+    # an event without calls (htmx's plain "HX-Trigger: tiktok-pixel"), or another event,
+    # changes nothing and breaks nothing
+    page.evaluate("() => document.dispatchEvent(new CustomEvent('tiktok-pixel'))")
+    page.evaluate("() => document.dispatchEvent(new CustomEvent('tiktok-pixel', {detail: {}}))")
     page.evaluate("() => document.dispatchEvent(new CustomEvent('tiktok-pixel-other'))")
     assert read_queues(page)["main"] == [["page"], *LATER, *LATER[1:]]
     assert csp_violations(page) == []
@@ -400,4 +403,30 @@ def test_the_event_reaches_an_existing_pixel_that_appears_late(
         *LATER,
     ]
     assert csp_violations(page) == []
+    assert errors == []
+
+
+@pytest.mark.parametrize("config", modes(pixel_codes=CODE, use_existing_pixel=True))
+def test_calls_for_an_existing_pixel_are_dropped_after_10_seconds(
+    config: PixelConfig, page: Any, site: Site
+) -> None:
+    errors = watch_errors(page)
+    page.clock.install()
+    events = PageEvents(config)
+    events.track("ViewContent")
+    site.add(RUNTIME, static_path("tiktok_pixel.js").read_text(), "application/javascript")
+    page.goto(site.add("/", html_page(str(events.render()), '<div id="card"></div>')))
+    page.wait_for_function("() => (window['tiktok-pixel'] || []).length === 1")
+    page.clock.run_for(5_000)
+    page.evaluate(DISPATCH, LATER)  # waits 10 s of its own
+    assert page.evaluate("() => window['tiktok-pixel'].length") == 2
+    page.clock.run_for(5_500)  # the page's calls gave up; the event's still wait
+    assert page.evaluate("() => window['tiktok-pixel'].length") == 1
+    page.evaluate(
+        "() => { const q = window.ttq = [];"
+        " for (const m of ['track', 'identify']) q[m] = (...a) => q.push([m, ...a]); }"
+    )
+    page.clock.run_for(100)
+    assert read_queues(page)["main"] == LATER
+    assert page.evaluate("() => window['tiktok-pixel'].length") == 0
     assert errors == []

@@ -58,20 +58,23 @@ var run = (payload) => {
   if (!window[EVENT]) {
     window[EVENT] = [];
     document.addEventListener(EVENT, (event) => {
-      if (existing) whenSiteTtq((ttq) => replay(ttq, event.detail.calls));
-      else replay(window[name], event.detail.calls);
+      // an event without calls (htmx's plain "HX-Trigger: tiktok-pixel") does nothing
+      var calls = (event.detail || {}).calls || [];
+      if (existing) whenSiteTtq((ttq) => replay(ttq, calls));
+      else replay(window[name], calls);
     });
   }
 
   // Existing-pixel mode: give the site's own ttq to `use` as soon as it appears (polled every
-  // 50 ms, given up silently after 10 s). Everything waiting runs in the order it came (the
-  // fragments' calls in page order, then the events'), however many runs are polling.
+  // 50 ms; after 10 s `use` is dropped silently). Everything waiting runs in the order it came
+  // (the fragments' calls in page order, then the events'), however many runs are polling.
   var whenSiteTtq = (use, tries) => {
     var ttq = window[name];
     var waiting = window[EVENT];
-    if (use) waiting.push(use);
+    if (!tries) waiting.push(use);
     if (ttq && ttq.track) waiting.splice(0).forEach((waited) => waited(ttq));
-    else if ((tries = (tries || 0) + 1) < 200) setTimeout(whenSiteTtq, 50, 0, tries);
+    else if ((tries = (tries || 0) + 1) < 200) setTimeout(whenSiteTtq, 50, use, tries);
+    else window[EVENT] = waiting.filter((waited) => waited !== use);
   };
 
   if (existing) {
