@@ -34,7 +34,7 @@ async function build(defines, preamble) {
   const result = await minify(source, {
     ecma: 2017,
     enclose: true,
-    compress: { global_defs: defines, passes: 3, unsafe_arrows: true, pure_getters: true },
+    compress: { global_defs: defines, passes: 3 },
     mangle: true,
     format: { preamble, ascii_only: true },
   });
@@ -55,13 +55,13 @@ for (const key of variants()) {
   for (const [flag, constant, whenSet = true] of FLAGS) {
     defines[constant] = key.includes(flag) ? whenSet : !whenSet;
   }
-  let code = await build(defines);
-  code = code.replace(/;$/, "");
+  const code = (await build(defines)).replace(/;$/, "");
   const count = code.split(PLACEHOLDER).length - 1;
-  if (process.env.DEBUG) console.log(key.join("+"), code);
   if (count !== 1) {
     throw new Error(`inline program ${key.join("+")}: ${PLACEHOLDER} ${count} times, not once`);
   }
+  // The payload must stand where a JSON object is an expression: the program parses with one.
+  new Function(code.replace(PLACEHOLDER, '{"pixels":[],"calls":[]}'));
   programs[key.join("+")] = code;
 }
 

@@ -3,10 +3,12 @@
  * rendered for this page (and of calls that arrive later in a "tiktok-pixel" DOM event, which
  * htmx dispatches from an HX-Trigger response header).
  *
- * This one source is built by static/src/build.mjs with terser into:
+ * This one source is built by static/src/build.mjs with terser (which encloses it in a function,
+ * so nothing here becomes a global) into:
  *  - the inline programs, one per configuration (static/tiktok_pixel.inline.json). The Python side
- *    writes `<script>` + program + `(PAYLOAD);</script>`. Each configuration flag below is a
- *    compile-time constant, so terser drops the code a configuration cannot need;
+ *    writes `<script>` + the program with the payload in place of PAYLOAD + `</script>`. Each
+ *    configuration flag below is a compile-time constant, so terser drops the code a
+ *    configuration cannot need;
  *  - static/tiktok_pixel.js, the no-inline runtime: the same code with every flag read from the
  *    payload, applied to each `<script type="application/json" data-tiktok-pixel>` data block.
  *
@@ -26,8 +28,8 @@
  * PAGE        automatic ttq.page() for each pixel this run loads;
  * OPTIONS     load options (limited data use) are passed to ttq.load();
  * CUSTOM_SDK  the events.js URL comes from the payload instead of TikTok's default;
- * PAYLOAD     stands for the payload in an inline program: the build checks the program ends
- *             with `(PAYLOAD)` and cuts it off there. */
+ * PAYLOAD     stands for the payload in an inline program: the build checks it appears once,
+ *             and tiktok_pixel/runtime.py splits the program there. */
 /* global INLINE, EXISTING, SEVERAL, HOLD, PAGE, OPTIONS, CUSTOM_SDK, PAYLOAD */
 
 var run = (payload) => {
