@@ -37,12 +37,12 @@ lint: venv npm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	node_modules/.bin/eslint --config static/src/eslint.config.mjs static/src
+	node_modules/.bin/eslint --config templates/runtime/eslint.config.mjs templates/runtime
 
-# Rebuild static/tiktok_pixel.js and static/tiktok_pixel.inline.json from static/src/runtime.js
+# Rebuild static/tiktok_pixel.js and static/tiktok_pixel.inline.json from templates/runtime/runtime.js
 # (docs/runtime.md); a test fails while the committed build is stale. `static` is the old name.
 js: npm
-	node static/src/build.mjs
+	node templates/runtime/build.mjs
 
 static: js
 

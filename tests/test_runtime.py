@@ -35,7 +35,7 @@ def test_committed_build_equals_a_fresh_build(tmp_path: Path) -> None:
             pytest.fail("the build check must run in CI: " + message)
         pytest.skip(message)
     subprocess.run(
-        [node, str(ROOT / "static" / "src" / "build.mjs"), str(tmp_path)],
+        [node, str(ROOT / "templates" / "runtime" / "build.mjs"), str(tmp_path)],
         check=True,
         timeout=120,
     )

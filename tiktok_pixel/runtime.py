@@ -1,6 +1,6 @@
 """The JavaScript that runs on the page: our own TikTok base code plus the call replay.
 
-The source is ``static/src/runtime.js``; ``make js`` builds it with terser into two committed
+The source is ``templates/runtime/runtime.js``; ``make js`` builds it with terser into two committed
 files that this module reads once, at import (see ``docs/runtime.md``):
 
 - ``static/tiktok_pixel.inline.json``: one inline program per configuration, each leaving out

@@ -3,7 +3,7 @@
  * rendered for this page (and of calls that arrive later in a "tiktok-pixel" DOM event, which
  * htmx dispatches from an HX-Trigger response header).
  *
- * This one source is built by static/src/build.mjs with terser (which encloses it in a function,
+ * This one source is built by templates/runtime/build.mjs with terser (which encloses it in a function,
  * so nothing here becomes a global) into:
  *  - the inline programs, one per configuration (static/tiktok_pixel.inline.json). The Python side
  *    writes `<script>` + the program with the payload in place of PAYLOAD + `</script>`. Each

@@ -1,5 +1,5 @@
-// Build the page runtime (static/src/runtime.js) with terser: `make js` runs
-// `node static/src/build.mjs`; `node static/src/build.mjs OUTDIR` writes to OUTDIR instead (the
+// Build the page runtime (templates/runtime/runtime.js) with terser: `make js` runs
+// `node templates/runtime/build.mjs`; `node templates/runtime/build.mjs OUTDIR` writes to OUTDIR instead (the
 // test that the committed build is fresh compares the two). See docs/runtime.md.
 //
 // Writes:
@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { minify } from "terser";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outDir = process.argv[2] || join(here, "..");
+const outDir = process.argv[2] || join(here, "..", "..", "static");
 const source = readFileSync(join(here, "runtime.js"), "utf8");
 
 // Flag names as the keys use them, and the constant each sets (runtime.js documents them).
@@ -68,7 +68,7 @@ for (const key of variants()) {
 const defaults = Object.fromEntries(FLAGS.map(([, constant]) => [constant, false]));
 const staticScript = await build(
   { ...defaults, INLINE: false },
-  "/* tiktok-pixel no-inline runtime, built from static/src/runtime.js by `make js`; do not edit.\n" +
+  "/* tiktok-pixel no-inline runtime, built from templates/runtime/runtime.js by `make js`; do not edit.\n" +
     "   Runs each <script type=\"application/json\" data-tiktok-pixel> block once on window.ttq. */",
 );
 
