@@ -7,9 +7,9 @@ library's ``html.parser``: the environments it runs in (users' CI) need not have
 The page is read the way the browser runs it. Each fragment carries a JSON payload (an inline
 program of :mod:`tiktok_pixel.runtime` with the payload in it, or a ``<script
 type="application/json" data-tiktok-pixel>PAYLOAD</script>`` data block) and :func:`replay`
-applies the same logic as the runtime (``templates/runtime/runtime.js``): ``holdConsent`` when held, then
-for each pixel not loaded yet on the page ``load`` and ``page``, then every call, once per pixel
-through ``ttq.instance(code)`` when the payload lists several pixels.
+applies the same logic as the runtime (``templates/runtime/runtime.js``): ``holdConsent`` when
+held, then for each pixel not loaded yet on the page ``load`` and ``page``, then every call, once
+per pixel through ``ttq.instance(code)`` when the payload lists several pixels.
 """
 
 from __future__ import annotations
