@@ -140,7 +140,7 @@ class PixelConfig:
             set_(self, "default_phone_region", region)
         privacy = PrivacySettings(
             self.pii_policy, self.url_params_allowed, self.default_phone_region
-        )  # type: ignore[arg-type]
+        )
         set_(self, "privacy", privacy)
         set_(self, "url_params_allowed", privacy.url_params_allowed)
         set_(self, "mappings", build_mappings(self.mappings, auto_page_view=self.auto_page_view))

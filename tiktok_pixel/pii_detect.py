@@ -182,7 +182,7 @@ _SEGMENTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^\W\d_
 
 #: One search decides whether a string needs a closer look: an ``@``, a ``%`` (percent-encoding),
 #: a ``?``/``#`` (a URL's query or fragment) or seven digits with phone separators between them.
-SUSPECT: Final = re.compile(r"[@%?#]|[0-9](?:[ .\-/()]{0,3}[0-9]){6}").search
+SUSPECT: Final = re.compile(r"[@%?#]|(?<![\w\-/.])\+?\(?[0-9](?:[ .\-/()]{0,3}[0-9]){6}").search
 
 _LOCAL_CHARS: Final[frozenset[str]] = frozenset(".!#$%&'*+/=?^_`{|}~-\"")
 #: A domain after the ``@``: labels with dots, then a top-level label of letters (or punycode).

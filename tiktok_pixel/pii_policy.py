@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from .hashing import InvalidIdentity, normalise_phone, sha256_hex
-from .pii_detect import IDENTIFY_FIELD, SUSPECT, is_hashed, key_kind, text_kind
+from .pii_detect import _KEY_CACHE, IDENTIFY_FIELD, SUSPECT, is_hashed, key_kind, text_kind
 from .url_redact import (
     DEFAULT_URL_PARAMS_ALLOWED,
     REDACTED,
@@ -129,29 +129,90 @@ def _string_dirty(text: str, region: str | None) -> bool:
     return text_kind(text, region) is not None
 
 
-def _dirty(value: Any, region: str | None, depth: int = 0) -> bool:
-    """Fast check: could the guard change anything in ``value``? (True when unsure.)"""
+#: Strings seen before that hold nothing suspect at all (no ``@ % ? #``, no phone-like run):
+#: a set, so a repeated product name or SKU costs one lookup. Bounded: cleared when full.
+_CLEAN_TEXT: set[str] = set()
+_CLEAN_TEXT_SIZE: Final = 8192
+_CLEAN_TEXT_LENGTH: Final = 120
+_MISSING: Final = object()
+
+
+def _text_dirty(text: str, region: str | None) -> bool:
+    if SUSPECT(text) is None:
+        if len(text) <= _CLEAN_TEXT_LENGTH:
+            if len(_CLEAN_TEXT) >= _CLEAN_TEXT_SIZE:
+                _CLEAN_TEXT.clear()
+            _CLEAN_TEXT.add(text)
+        return False
+    return _string_dirty(text, region)
+
+
+def _dirty(
+    value: Any,
+    region: str | None,
+    depth: int = 0,
+    *,
+    _keys: dict[object, str | None] = _KEY_CACHE,
+    _clean: set[str] = _CLEAN_TEXT,
+    _missing: object = _MISSING,
+    _str: type = str,
+    _int: type = int,
+    _float: type = float,
+    _bool: type = bool,
+    _dict: type = dict,
+    _list: type = list,
+    _tuple: type = tuple,
+) -> bool:
+    """Fast check: could the guard change anything in ``value``? (True when unsure.)
+
+    The hot path of every ``track``: one cached lookup per key, one set lookup per string seen
+    before (strings shorter than 6 characters cannot hold an email, phone number or URL with
+    data), one regex search for a new string. Builtins are bound as defaults for speed.
+    """
     kind = type(value)
-    if kind is str:
-        return SUSPECT(value) is not None and _string_dirty(value, region)
-    if kind is dict:
+    if kind is _dict:
         if depth > _MAX_DEPTH:
             return True
         for key, item in value.items():
-            if key_kind(key) is not None and _holds_data(item):
-                return True
-            if (
-                type(item) is not int
-                and type(item) is not float
-                and _dirty(item, region, depth + 1)
-            ):
+            key_class = _keys.get(key, _missing)
+            if key_class is _missing:
+                key_class = key_kind(key)
+            item_type = type(item)
+            if item_type is _str:
+                if key_class is not None:
+                    if _holds_data(item):
+                        return True
+                elif len(item) > 5 and item not in _clean and _text_dirty(item, region):
+                    return True
+            elif item_type is _int or item_type is _float:
+                if key_class is not None:
+                    return True
+            elif item is None or item_type is _bool:
+                continue
+            elif (key_class is not None and _holds_data(item)) or _dirty(item, region, depth + 1):
                 return True
         return False
-    if kind is list or kind is tuple:
+    if kind is _list or kind is _tuple:
         if depth > _MAX_DEPTH:
             return True
-        return any(_dirty(item, region, depth + 1) for item in value)
-    # subclasses of str, dict or list: take the careful path
+        for item in value:
+            item_type = type(item)
+            if item_type is _str:
+                if len(item) > 5 and item not in _clean and _text_dirty(item, region):
+                    return True
+            elif item_type is _dict or item_type is _list or item_type is _tuple:
+                if _dirty(item, region, depth + 1):
+                    return True
+            elif not (
+                item is None or item_type is _int or item_type is _float or item_type is _bool
+            ):
+                return True  # a subclass or another type: take the careful path
+        return False
+    if kind is _str:
+        return len(value) > 5 and value not in _clean and _text_dirty(value, region)
+    if value is None or kind is _bool or kind is _int or kind is _float:
+        return False
+    # subclasses of str, dict or list, or anything else: take the careful path
     return isinstance(value, str | Mapping | list | tuple)
 
 
