@@ -15,8 +15,8 @@ Rules (``docs/privacy.md`` lists them for users):
 - **Phone number**: a run of 7 or more digits separated only by spaces, dots, dashes, slashes or
   brackets (at most three in a row), optionally after ``+``, that is not glued to letters or
   digits and is not a date, is handed to ``phonenumbers.PhoneNumberMatcher`` (leniency VALID):
-  international numbers always, national ones in the site's ``default_phone_region`` (``US``
-  without one). Bare digit runs without ``+``, a leading ``0`` or separators are never read as
+  international numbers always, national ones in the site's ``default_phone_region`` (without
+  one: in any of US, GB, DE, FR, IN). Bare digit runs without ``+``, a leading ``0`` or separators are never read as
   phone numbers: they cannot be told apart from order ids.
 - **Keys**: a key is split into lowercase word segments (``_``, ``-``, ``.``, spaces, camelCase,
   digits); it names personal data when one, two or three adjacent segments joined spell a word of
@@ -195,14 +195,16 @@ _PHONE_RUN: Final = re.compile(r"\+?[0-9(][0-9 .\-/()]*")
 _GLUE_BEFORE: Final[frozenset[str]] = frozenset("-/.+_")
 #: Runs longer than this are not handed to the matcher; unless bare digits, they count as PII.
 MAX_RUN_LENGTH: Final = 64
+#: A date (ISO or day/month/year), optionally with the hour of a time after it.
 _DATE: Final = re.compile(
-    r"[0-9]{4}[-./][0-9]{1,2}[-./][0-9]{1,2}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{2,4}"
+    r"(?:[0-9]{4}[-./][0-9]{1,2}[-./][0-9]{1,2}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{2,4})"
+    r"(?: [0-9]{1,2})?"
 )
 _HEX64: Final = re.compile(r"[0-9a-fA-F]{64}")
 #: Scanning stops after this many phone-like runs in one string; such a string counts as PII.
 MAX_PHONE_RUNS: Final = 32
-#: Without ``default_phone_region``, national numbers are read as this region's.
-FALLBACK_REGION: Final = "US"
+#: Without ``default_phone_region``, national numbers count when valid in any of these regions.
+FALLBACK_REGIONS: Final[tuple[str, ...]] = ("US", "GB", "DE", "FR", "IN")
 
 _KEY_CACHE: dict[object, str | None] = {}
 _KEY_CACHE_SIZE: Final = 4096
@@ -286,7 +288,7 @@ def has_phone(text: str, region: str | None = None) -> bool:
         runs += 1
         if runs > MAX_PHONE_RUNS or len(run) > MAX_RUN_LENGTH:
             return True
-        if _matches_phone(run, region or FALLBACK_REGION):
+        if any(_matches_phone(run, one) for one in ((region,) if region else FALLBACK_REGIONS)):
             return True
     return False
 
