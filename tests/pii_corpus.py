@@ -145,7 +145,7 @@ def _phone(template: str, index: int) -> tuple[str, list[str]]:
     digits = re.sub(r"[^0-9+]", "", number.group())
     try:
         e164 = phonenumbers.format_number(
-            phonenumbers.parse(digits if digits.startswith("+") else digits, REGION),
+            phonenumbers.parse(digits, REGION),
             phonenumbers.PhoneNumberFormat.E164,
         )
     except phonenumbers.NumberParseException:

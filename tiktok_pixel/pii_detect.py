@@ -12,12 +12,14 @@ Rules (``docs/privacy.md`` lists them for users):
   included, so IDNs count) or ``xn--`` punycode. Percent-encoded ``%40`` counts as ``@``. The
   pattern is anchored at each ``@`` and has no nested quantifier that can backtrack more than
   linearly.
-- **Phone number**: a run of 7 or more digits separated only by spaces, dots, dashes, slashes or
-  brackets (at most three in a row), optionally after ``+``, that is not glued to letters or
-  digits and is not a date, is handed to ``phonenumbers.PhoneNumberMatcher`` (leniency VALID):
-  international numbers always, national ones in the site's ``default_phone_region`` (without
-  one: in any of US, GB, DE, FR, IN). Bare digit runs without ``+``, a leading ``0`` or separators are never read as
-  phone numbers: they cannot be told apart from order ids.
+- **Phone number**: a run of 7 or more digits with only spaces, dots, dashes, slashes or
+  brackets between them (optionally after ``+``), not glued to a word or code before it
+  (``ORD-2024-0012345``) or a letter after it, not a date (``2024-01-15``, ``15/01/2024``) and not
+  bare digits without ``+`` or a leading ``0`` (``2025550143`` cannot be told from an order id),
+  is handed to ``phonenumbers.PhoneNumberMatcher``: with ``+`` a possible number is enough,
+  otherwise it must be valid (leniency VALID) in the site's ``default_phone_region`` or, without
+  one, in any of US, GB, DE, FR, IN. A string with more than 32 such runs, or a run longer than
+  64 characters, counts as PII.
 - **Keys**: a key is split into lowercase word segments (``_``, ``-``, ``.``, spaces, camelCase,
   digits); it names personal data when one, two or three adjacent segments joined spell a word of
   :data:`KEY_WORDS` (``user_email``, ``billingPhone``, ``e-mail``, ``first_name``, ``zipCode``),
