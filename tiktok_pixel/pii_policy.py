@@ -41,6 +41,7 @@ logger = logging.getLogger("tiktok_pixel")
 PiiPolicy = Literal["hash", "drop", "raise"]
 PII_POLICIES: Final[tuple[str, ...]] = ("hash", "drop", "raise")
 
+_LONE_PHONE = re.compile(r"[+0-9 ().\-/]+")
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _DROP: Final = object()
 _MAX_DEPTH: Final = 32
@@ -93,10 +94,10 @@ def pii_digest(value: object, region: str | None = None) -> str:
     """
     if isinstance(value, str):
         text = value.strip()
-        kind = text_kind(text, region) if " " not in text else None
-        if kind == "email":
+        kind = text_kind(text, region)
+        if kind == "email" and not any(ch.isspace() for ch in text):
             return sha256_hex(text.lower())
-        if kind == "phone":
+        if kind == "phone" and _LONE_PHONE.fullmatch(text):
             try:
                 return sha256_hex(normalise_phone(text, region))
             except InvalidIdentity:
