@@ -184,7 +184,9 @@ _SEGMENTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^\W\d_
 
 #: One search decides whether a string needs a closer look: an ``@``, a ``%`` (percent-encoding),
 #: a ``?``/``#`` (a URL's query or fragment) or seven digits with phone separators between them.
-SUSPECT: Final = re.compile(r"[@%?#]|(?<![\w\-/.])\+?\(?[0-9](?:[ .\-/()]{0,3}[0-9]){6}").search
+#: The first item is a plain character class, so the engine skips letters quickly; the
+#: look-behind after it refuses a digit glued to a word or code (``ORD-2024-0012345``).
+SUSPECT: Final = re.compile(r"[@%?#]|[+(0-9](?<![\w\-/.][0-9])(?:[ .\-/()]{0,3}[0-9]){6}").search
 
 _LOCAL_CHARS: Final[frozenset[str]] = frozenset(".!#$%&'*+/=?^_`{|}~-\"")
 #: A domain after the ``@``: labels with dots, then a top-level label of letters (or punycode).
@@ -209,6 +211,9 @@ MAX_PHONE_RUNS: Final = 32
 FALLBACK_REGIONS: Final[tuple[str, ...]] = ("US", "GB", "DE", "FR", "IN")
 
 _KEY_CACHE: dict[object, str | None] = {}
+#: The cached keys that name nothing personal: ``CLEAN_KEYS.issuperset(d)`` clears a whole
+#: object's keys in one C-level call.
+CLEAN_KEYS: set[object] = set()
 _KEY_CACHE_SIZE: Final = 4096
 
 
@@ -229,6 +234,8 @@ def key_kind(key: object) -> str | None:
         return kind
     if len(_KEY_CACHE) < _KEY_CACHE_SIZE:
         _KEY_CACHE[key] = kind
+        if kind is None:
+            CLEAN_KEYS.add(key)
     return kind
 
 

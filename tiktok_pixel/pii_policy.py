@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from .hashing import InvalidIdentity, normalise_phone, sha256_hex
-from .pii_detect import _KEY_CACHE, IDENTIFY_FIELD, SUSPECT, is_hashed, key_kind, text_kind
+from .pii_detect import (
+    _KEY_CACHE,
+    CLEAN_KEYS,
+    IDENTIFY_FIELD,
+    SUSPECT,
+    is_hashed,
+    key_kind,
+    text_kind,
+)
 from .url_redact import (
     DEFAULT_URL_PARAMS_ALLOWED,
     REDACTED,
@@ -151,9 +159,9 @@ def _text_dirty(text: str, region: str | None) -> bool:
 def _dirty(
     value: Any,
     region: str | None,
-    depth: int = 0,
     *,
     _keys: dict[object, str | None] = _KEY_CACHE,
+    _clean_keys: set[object] = CLEAN_KEYS,
     _clean: set[str] = _CLEAN_TEXT,
     _missing: object = _MISSING,
     _str: type = str,
@@ -166,55 +174,46 @@ def _dirty(
 ) -> bool:
     """Fast check: could the guard change anything in ``value``? (True when unsure.)
 
-    The hot path of every ``track``: one cached lookup per key, one set lookup per string seen
-    before (strings shorter than 6 characters cannot hold an email, phone number or URL with
-    data), one regex search for a new string. Builtins are bound as defaults for speed.
+    The hot path of every ``track``, so it is one loop over an explicit stack (no recursion):
+    an object whose keys are all known clean is cleared by one C-level ``issuperset``; a string
+    costs one set lookup if seen before (strings under 6 characters cannot hold an email, a
+    phone number or a URL with data) and one regex search otherwise. Builtins are bound as
+    defaults for speed; anything unusual (subclasses, other types) answers True, so the careful
+    path in :class:`_Redactor` decides.
     """
-    kind = type(value)
-    if kind is _dict:
-        if depth > _MAX_DEPTH:
-            return True
-        for key, item in value.items():
-            key_class = _keys.get(key, _missing)
-            if key_class is _missing:
-                key_class = key_kind(key)
-            item_type = type(item)
-            if item_type is _str:
-                if key_class is not None:
-                    if _holds_data(item):
+    stack = [value]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is _dict:
+            if not _clean_keys.issuperset(node):
+                for key, item in node.items():
+                    key_class = _keys.get(key, _missing)
+                    if key_class is _missing:
+                        key_class = key_kind(key)
+                    if key_class is not None and _holds_data(item):
                         return True
-                elif len(item) > 5 and item not in _clean and _text_dirty(item, region):
-                    return True
-            elif item_type is _int or item_type is _float:
-                if key_class is not None:
-                    return True
-            elif item is None or item_type is _bool:
-                continue
-            elif (key_class is not None and _holds_data(item)) or _dirty(item, region, depth + 1):
-                return True
-        return False
-    if kind is _list or kind is _tuple:
-        if depth > _MAX_DEPTH:
-            return True
-        for item in value:
+            items = node.values()
+        elif kind is _list or kind is _tuple:
+            items = node
+        elif kind is _str:
+            items = (node,)
+        else:
+            return not (node is None or kind is _bool or kind is _int or kind is _float)
+        for item in items:
             item_type = type(item)
             if item_type is _str:
                 if len(item) > 5 and item not in _clean and _text_dirty(item, region):
                     return True
+            elif item_type is _int or item_type is _float or item is None or item_type is _bool:
+                continue
             elif item_type is _dict or item_type is _list or item_type is _tuple:
-                if _dirty(item, region, depth + 1):
-                    return True
-            elif not (
-                item is None or item_type is _int or item_type is _float or item_type is _bool
-            ):
+                push(item)
+            else:
                 return True  # a subclass or another type: take the careful path
-        return False
-    if kind is _str:
-        return len(value) > 5 and value not in _clean and _text_dirty(value, region)
-    if value is None or kind is _bool or kind is _int or kind is _float:
-        return False
-    # subclasses of str, dict or list, or anything else: take the careful path
-    return isinstance(value, str | Mapping | list | tuple)
+    return False
 
 
 class _Redactor:
