@@ -163,3 +163,14 @@ def test_allow_list_is_configurable() -> None:
     events = page(pii_policy="drop", url_params_allowed=["ref"])
     events.track("Lead", link="/p?ref=ann@example.com&utm_source=ann@example.com")
     assert events.calls[0].params["link"] == "/p?ref=ann@example.com&utm_source=[redacted]"
+
+
+def test_cyclic_and_deep_structures_terminate() -> None:
+    cyclic: dict[str, Any] = {"a": "x"}
+    cyclic["self"] = cyclic
+    assert redact_for_display(cyclic)["a"] == "x"
+    deep: Any = "ann@example.com"
+    for _ in range(200):
+        deep = {"d": deep}
+    assert "ann@example.com" not in repr(redact_for_display({"deep": deep}))
+    assert pii_paths({"deep": deep})

@@ -53,6 +53,7 @@ _LONE_PHONE = re.compile(r"[+0-9 ().\-/]+")
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _DROP: Final = object()
 _MAX_DEPTH: Final = 32
+_MAX_NODES: Final = 10_000
 
 
 class PiiError(ValueError):
@@ -184,7 +185,11 @@ def _dirty(
     stack = [value]
     pop = stack.pop
     push = stack.append
+    budget = _MAX_NODES  # a cyclic or huge structure goes to the careful (depth-capped) path
     while stack:
+        budget -= 1
+        if not budget:
+            return True
         node = pop()
         kind = type(node)
         if kind is _dict:
