@@ -139,9 +139,11 @@ def _string_dirty(text: str, region: str | None) -> bool:
     return text_kind(text, region) is not None
 
 
-#: Strings seen before that hold nothing suspect at all (no ``@ % ? #``, no phone-like run):
-#: a set, so a repeated product name or SKU costs one lookup. Bounded: cleared when full.
-_CLEAN_TEXT: set[str] = set()
+#: Values seen before that hold nothing suspect at all: strings without ``@ % ? #`` or a
+#: phone-like run (and short ones), and numbers (only ever personal data under a personal key,
+#: which is checked separately). A set, so a repeated product name, SKU or price costs one
+#: lookup, and a whole contents item one ``issuperset``. Bounded: cleared when full.
+_CLEAN_TEXT: set[object] = set()
 _CLEAN_TEXT_SIZE: Final = 8192
 _CLEAN_TEXT_LENGTH: Final = 120
 _MISSING: Final = object()
@@ -163,7 +165,7 @@ def _dirty(
     *,
     _keys: dict[object, str | None] = _KEY_CACHE,
     _clean_keys: set[object] = CLEAN_KEYS,
-    _clean: set[str] = _CLEAN_TEXT,
+    _clean: set[object] = _CLEAN_TEXT,
     _missing: object = _MISSING,
     _str: type = str,
     _int: type = int,
@@ -210,11 +212,26 @@ def _dirty(
         for item in items:
             item_type = type(item)
             if item_type is _str:
-                if len(item) > 5 and item not in _clean and _text_dirty(item, region):
-                    return True
+                if item not in _clean:
+                    if len(item) > 5:
+                        if _text_dirty(item, region):
+                            return True
+                    elif len(_clean) < _CLEAN_TEXT_SIZE:
+                        _clean.add(item)
             elif item_type is _int or item_type is _float or item is None or item_type is _bool:
-                continue
-            elif item_type is _dict or item_type is _list or item_type is _tuple:
+                if item not in _clean and len(_clean) < _CLEAN_TEXT_SIZE:
+                    _clean.add(item)
+            elif item_type is _dict:
+                # a contents item seen in this shape before: all keys known clean and all
+                # values (strings, numbers) seen clean, in two C-level set checks
+                if _clean_keys.issuperset(item):
+                    try:
+                        if _clean.issuperset(item.values()):
+                            continue
+                    except TypeError:  # a nested list or object among the values
+                        pass
+                push(item)
+            elif item_type is _list or item_type is _tuple:
                 push(item)
             else:
                 return True  # a subclass or another type: take the careful path
