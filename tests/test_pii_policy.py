@@ -9,12 +9,14 @@ import pytest
 
 from tests.conftest import CODE
 from tiktok_pixel import (
+    Call,
     PageEvents,
     PiiError,
     PixelConfig,
     hash_field,
     redact_for_display,
     sha256_hex,
+    validate_calls,
 )
 from tiktok_pixel.contrib.options import config_from_options
 from tiktok_pixel.pii_policy import guard_params, pii_digest, pii_paths
@@ -174,3 +176,15 @@ def test_cyclic_and_deep_structures_terminate() -> None:
         deep = {"d": deep}
     assert "ann@example.com" not in repr(redact_for_display({"deep": deep}))
     assert pii_paths({"deep": deep})
+
+
+def test_validator_messages_withhold_keys_and_code_like_values_holding_data() -> None:
+    findings = validate_calls(
+        [
+            Call("identify", None, {"ann@example.com": "x"}),
+            Call("track", "Lead", {"value": 1, "currency": "020 7946 0958"}, "e1"),
+        ]
+    )
+    text = " ".join(f.message for f in findings)
+    assert "(key withheld)" in text and "withheld" in text
+    assert "ann@example.com" not in text and "7946" not in text

@@ -20,7 +20,7 @@ from .calls import Call
 from .currencies import SUPPORTED_CURRENCIES
 from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, is_sha256_hex
 from .pagescan import Loader, PageScan, scan
-from .pii_detect import value_is_pii
+from .pii_detect import key_kind, value_is_pii
 from .pii_policy import pii_paths, redact_for_display
 from .standard_events import RENAMED_EVENTS, SUNSET_EVENTS, similar_standard_event
 
@@ -337,7 +337,7 @@ def _check_identify(call: Call) -> Iterator[Finding]:
             "identify-empty",
             call,
             "identify has no usable matching field"
-            + (f" (keys: {', '.join(sorted(map(str, params)))})" if params else ""),
+            + (f" (keys: {', '.join(sorted(map(_shown_key, params)))})" if params else ""),
         )
         return
     for key in usable:
@@ -348,6 +348,11 @@ def _check_identify(call: Call) -> Iterator[Finding]:
                 call,
                 f"identify: {key} is not a SHA-256 hex digest (value withheld)",
             )
+
+
+def _shown_key(key: object) -> str:
+    """A key as a message may show it: one that itself holds an email or phone is withheld."""
+    return "(key withheld)" if key_kind(key) == "key" else str(key)
 
 
 def validate_call(call: Call) -> list[Finding]:
