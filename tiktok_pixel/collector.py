@@ -140,6 +140,10 @@ class PageEvents:
 
         ``event_id`` defaults to a fresh UUID; reuse the returned id for a server-side Events
         API send so TikTok deduplicates the two. Returns ``None`` if the call was dropped.
+
+        Personal data under any other name, at any depth or in a URL is handled by
+        ``config.pii_policy`` (:mod:`tiktok_pixel.pii_policy`); with ``"raise"`` this method
+        raises :class:`~tiktok_pixel.PiiError`, the one exception tracking ever raises.
         """
         name = event.strip() if isinstance(event, str) else ""
         if not name:

@@ -210,7 +210,7 @@ MAX_PHONE_RUNS: Final = 32
 #: Without ``default_phone_region``, national numbers count when valid in any of these regions.
 FALLBACK_REGIONS: Final[tuple[str, ...]] = ("US", "GB", "DE", "FR", "IN")
 
-_KEY_CACHE: dict[object, str | None] = {}
+KEY_CACHE: dict[object, str | None] = {}
 #: The cached keys that name nothing personal: ``CLEAN_KEYS.issuperset(d)`` clears a whole
 #: object's keys in one C-level call.
 CLEAN_KEYS: set[object] = set()
@@ -224,7 +224,7 @@ def key_kind(key: object) -> str | None:
     reported as ``"key"`` and never cached.
     """
     try:
-        return _KEY_CACHE[key]
+        return KEY_CACHE[key]
     except KeyError:
         pass
     except TypeError:  # unhashable: not a key any JSON object has
@@ -232,8 +232,8 @@ def key_kind(key: object) -> str | None:
     kind = _classify_key(key)
     if kind == "key":
         return kind
-    if len(_KEY_CACHE) < _KEY_CACHE_SIZE:
-        _KEY_CACHE[key] = kind
+    if len(KEY_CACHE) < _KEY_CACHE_SIZE:
+        KEY_CACHE[key] = kind
         if kind is None:
             CLEAN_KEYS.add(key)
     return kind

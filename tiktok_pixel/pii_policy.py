@@ -28,9 +28,9 @@ from typing import Any, Final, Literal
 
 from .hashing import InvalidIdentity, normalise_phone, sha256_hex
 from .pii_detect import (
-    _KEY_CACHE,
     CLEAN_KEYS,
     IDENTIFY_FIELD,
+    KEY_CACHE,
     SUSPECT,
     is_hashed,
     key_kind,
@@ -50,7 +50,7 @@ PiiPolicy = Literal["hash", "drop", "raise"]
 PII_POLICIES: Final[tuple[str, ...]] = ("hash", "drop", "raise")
 
 _LONE_PHONE = re.compile(r"[+0-9 ().\-/]+")
-_SAFE_KEY = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+_SAFE_KEY = re.compile(r"[\w .\-]{1,64}")
 _DROP: Final = object()
 _MAX_DEPTH: Final = 32
 _MAX_NODES: Final = 10_000
@@ -163,7 +163,7 @@ def _dirty(
     value: Any,
     region: str | None,
     *,
-    _keys: dict[object, str | None] = _KEY_CACHE,
+    _keys: dict[object, str | None] = KEY_CACHE,
     _clean_keys: set[object] = CLEAN_KEYS,
     _clean: set[object] = _CLEAN_TEXT,
     _missing: object = _MISSING,
