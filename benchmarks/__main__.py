@@ -20,6 +20,7 @@ MODULES = (
     "bench_flask",
     "bench_events_api",
     "bench_load",
+    "bench_privacy",
 )
 
 

@@ -49,9 +49,10 @@ def payload_of(config: PixelConfig, fragment: str) -> tuple[dict[str, Any], list
     if config.inline:
         assert len(elements) == 1
         code = elements[0].text
-        prefix = config.inline_head[: config.inline_head.index("(window,document,") + 17]
-        assert code.startswith(prefix) and code.endswith("});")
-        return json.loads(code[len(prefix) : -2]), elements
+        prefix = config.inline_head[: -len(config.payload_head)]
+        suffix = config.inline_tail[1:]
+        assert code.startswith(prefix) and code.endswith(suffix)
+        return json.loads(code[len(prefix) : -len(suffix)]), elements
     assert len(elements) == 2
     data, runtime = elements
     assert data.get("type") == "application/json" and runtime.get("src") == config.runtime_url

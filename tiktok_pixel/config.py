@@ -18,7 +18,9 @@ from .currencies import SUPPORTED_CURRENCIES
 from .jsonscript import script_json
 from .mapping_spec import build_mappings
 from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig
-from .runtime import program
+from .pii_policy import PiiPolicy, PrivacySettings
+from .runtime import inline_program
+from .url_redact import DEFAULT_URL_PARAMS_ALLOWED
 
 #: TikTok's SDK URL; ``load()`` appends ``?sdkid=<code>&lib=ttq``.
 DEFAULT_SDK_URL = "https://analytics.tiktok.com/i18n/pixel/events.js"
@@ -97,10 +99,18 @@ class PixelConfig:
     mappings: MappingConfig | Mapping[str, Any] | Sequence[Any] | None = DEFAULT_MAPPING_CONFIG
     #: Log the validator's findings (tiktok_pixel.validation) on each render; never PII.
     debug: bool = False
+    #: What ``track()`` does with personal data found in params: "hash", "drop" or "raise"
+    #: (tiktok_pixel.pii_policy); URL query parameters matching ``url_params_allowed`` (glob
+    #: patterns) are never touched.
+    pii_policy: PiiPolicy = "hash"
+    url_params_allowed: Sequence[str] = DEFAULT_URL_PARAMS_ALLOWED
 
+    #: The two settings above (and default_phone_region), validated: what the guard reads.
+    privacy: PrivacySettings = field(init=False, repr=False, compare=False)
     # Built once in __post_init__: the rendered text that does not depend on the page.
     payload_head: str = field(init=False, repr=False, compare=False)
     inline_head: str = field(init=False, repr=False, compare=False)
+    inline_tail: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -129,6 +139,11 @@ class PixelConfig:
                     "two-letter region phonenumbers knows (e.g. 'US', 'GB', 'DE')"
                 )
             set_(self, "default_phone_region", region)
+        privacy = PrivacySettings(
+            self.pii_policy, self.url_params_allowed, self.default_phone_region
+        )
+        set_(self, "privacy", privacy)
+        set_(self, "url_params_allowed", privacy.url_params_allowed)
         set_(self, "mappings", build_mappings(self.mappings, auto_page_view=self.auto_page_view))
         _check_url("sdk_url", self.sdk_url)
         if self.runtime_url is not None:
@@ -140,16 +155,16 @@ class PixelConfig:
             )
         head = script_json(self.payload_settings())
         set_(self, "payload_head", head[:-1] + ',"calls":')
-        code = program(
-            loader=not self.use_existing_pixel,
+        program = inline_program(
             existing=self.use_existing_pixel,
             several=len(self.pixel_codes) > 1,
             hold=self.consent == "hold",
             page=self.auto_page_view,
             options=self.limited_data_use,
-            sdk_literal=script_json(self.sdk_url),
+            custom_sdk=self.sdk_url != DEFAULT_SDK_URL,
         )
-        set_(self, "inline_head", "!" + code + "(window,document," + self.payload_head)
+        set_(self, "inline_head", program.head + self.payload_head)
+        set_(self, "inline_tail", "}" + program.tail)
 
     def payload_settings(self) -> dict[str, Any]:
         """The page-independent part of the payload the runtime reads; defaults are left out."""

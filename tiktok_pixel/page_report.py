@@ -7,13 +7,14 @@ browser (:mod:`tiktok_pixel.browser_check`); :mod:`tiktok_pixel.report_formats` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .calls import Call
 from .csp_policy import meta_policies
 from .foreign_calls import Unread, page_calls
 from .pagescan import scan
+from .pii_policy import redact_for_display
 from .validation import Finding, check_scanned
 
 
@@ -35,7 +36,7 @@ class PageReport:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "source": self.source,
-            "calls": [call.to_dict() for call in self.calls],
+            "calls": [shown(call).to_dict() for call in self.calls],
             "findings": [finding.to_dict() for finding in self.findings],
             "errors": self.count("error"),
             "warnings": self.count("warning"),
@@ -44,6 +45,13 @@ class PageReport:
         if self.blocked_hosts:
             data["blocked_hosts"] = list(self.blocked_hosts)
         return data
+
+
+def shown(call: Call) -> Call:
+    """``call`` as reports show it: personal data in its params replaced by ``[redacted]``."""
+    if call.method not in ("track", "identify"):
+        return call
+    return replace(call, params=redact_for_display(call.params))
 
 
 def check_static(source: str, html: str, policies: Sequence[str] = ()) -> PageReport:

@@ -4,12 +4,12 @@ This is the inverse of :mod:`tiktok_pixel.render`, used by :mod:`tiktok_pixel.te
 in users' tests) and :mod:`tiktok_pixel.validation` (page rules). It needs only the standard
 library's ``html.parser``: the environments it runs in (users' CI) need not have html5lib.
 
-The page is read the way the browser runs it. Each fragment carries a JSON payload (inline
-``!function(w,d,c){…}(window,document,PAYLOAD);`` or a ``<script type="application/json"
-data-tiktok-pixel>PAYLOAD</script>`` data block) and :func:`replay` applies the same logic as the
-runtime (``templates/tiktok_pixel/runtime.js.jinja``): ``holdConsent`` when held, then for each
-pixel not loaded yet on the page ``load`` and ``page``, then every call, once per pixel through
-``ttq.instance(code)`` when the payload lists several pixels.
+The page is read the way the browser runs it. Each fragment carries a JSON payload (an inline
+program of :mod:`tiktok_pixel.runtime` with the payload in it, or a ``<script
+type="application/json" data-tiktok-pixel>PAYLOAD</script>`` data block) and :func:`replay`
+applies the same logic as the runtime (``templates/runtime/runtime.js``): ``holdConsent`` when
+held, then for each pixel not loaded yet on the page ``load`` and ``page``, then every call, once
+per pixel through ``ttq.instance(code)`` when the payload lists several pixels.
 """
 
 from __future__ import annotations
@@ -22,12 +22,7 @@ from html.parser import HTMLParser
 from typing import Any, Literal
 
 from .calls import Call
-from .runtime import DATA_BLOCK_ATTRIBUTE
-
-#: The start of our inline fragment, and the text that ends the runtime function and starts the
-#: arguments. The runtime never contains the latter, so its first occurrence ends the program.
-INLINE_PREFIX = "!function(w,d,c){"
-_INLINE_ARGS = "}(window,document,"
+from .runtime import DATA_BLOCK_ATTRIBUTE, inline_payload
 
 #: TikTok's own base code: ``ttq.load('CODE')`` (any global name), and a direct events.js tag.
 _FOREIGN_LOAD = re.compile(r"""\.load\(\s*["']([A-Za-z0-9]{16,24})["']""")
@@ -189,14 +184,15 @@ class _Scanner(HTMLParser):
             self._fragment(text, inline=False)
         elif "src" in attrs or not _is_javascript(type_):
             return
-        elif text.lstrip().startswith(INLINE_PREFIX) and _INLINE_ARGS in text:
-            start = text.index(_INLINE_ARGS) + len(_INLINE_ARGS)
-            end = text.rstrip().rstrip(";").rstrip()
-            if end.endswith(")"):
-                self._fragment(text[start : len(end) - 1], inline=True)
-            else:
-                self.problems.append(f"line {self._script_pos[0]}: truncated inline fragment")
         else:
+            try:
+                payload = inline_payload(text)
+            except ValueError as error:
+                self.problems.append(f"line {self._script_pos[0]}: {error}")
+                return
+            if payload is not None:
+                self._fragment(payload, inline=True)
+                return
             for match in _FOREIGN_LOAD.finditer(text):
                 self._add_loader(match.group(1), "base-code")
             pos = self._script_pos

@@ -67,7 +67,9 @@ def render_calls(config: PixelConfig, calls: Iterable[Call], *, nonce: str | Non
         return Markup("")
     calls_json = script_json([call.args() for call in ordered])
     if config.inline:
-        return Markup(f"<script{attr}>{config.inline_head}{calls_json}}});</script>")
+        return Markup(
+            f"<script{attr}>{config.inline_head}{calls_json}{config.inline_tail}</script>"
+        )
     return Markup(
         f'<script type="application/json" {DATA_BLOCK_ATTRIBUTE}{attr}>'
         f"{config.payload_head}{calls_json}}}</script>"

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from .page_report import PageReport
+from .page_report import PageReport, shown
 from .testing import format_call
 
 FORMATS = ("text", "json", "junit")
@@ -28,7 +28,7 @@ def page_text(report: PageReport) -> str:
     lines = [
         f"{report.source}: {len(report.calls)} call(s), {errors} error(s), {warnings} warning(s)"
     ]
-    lines += [f"  {format_call(call)}" for call in report.calls]
+    lines += [f"  {format_call(shown(call))}" for call in report.calls]
     for finding in report.findings:
         lines.append(f"  {finding.severity.upper()} [{finding.id}] {finding.message}")
     for item in report.unread:
