@@ -20,6 +20,7 @@ from tiktok_pixel import (
     validate_page,
 )
 from tiktok_pixel.pagescan import scan
+from tiktok_pixel.runtime import inline_payload
 from tiktok_pixel.validation import BrowserPage, Finding, check_browser_page, errors, validate_call
 
 RUNTIME = "/static/tiktok_pixel.js"
@@ -386,7 +387,11 @@ def test_a_pixel_under_two_names_is_not_also_reported_as_requested_twice() -> No
 
 
 def inline(payload: str) -> str:
-    return html_page(f"<script>!function(w,d,c){{}}(window,document,{payload});</script>")
+    """A page whose inline fragment carries ``payload`` instead of the one rendered."""
+    html = str(render_calls(PixelConfig(pixel_codes=CODE), []))
+    rendered = inline_payload(html.split(">", 1)[1].rsplit("</script>", 1)[0])
+    assert rendered
+    return html_page(html.replace(rendered, payload))
 
 
 P = '{"pixels":["' + CODE + '"],'

@@ -18,6 +18,7 @@ from tests.browser import html_page
 from tests.conftest import CODE
 from tiktok_pixel import Call, PixelConfig, render_calls
 from tiktok_pixel.cli import main
+from tiktok_pixel.runtime import inline_payload
 
 CLEAN = html_page(
     str(
@@ -265,6 +266,14 @@ def test_junit_survives_characters_xml_cannot_hold(tmp_path: Path) -> None:
     ET.fromstring(run("check", "--format", "junit", str(page)).stdout)
 
 
+def inline(payload: str) -> str:
+    """A page whose inline fragment carries ``payload`` instead of the one rendered."""
+    html = str(render_calls(PixelConfig(pixel_codes=CODE), []))
+    rendered = inline_payload(html.split(">", 1)[1].rsplit("</script>", 1)[0])
+    assert rendered
+    return html_page(html.replace(rendered, payload))
+
+
 def test_a_hostile_page_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
     deep = "[" * 100_000 + "]" * 100_000
     payloads = [
@@ -275,10 +284,7 @@ def test_a_hostile_page_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
     files = []
     for index, payload in enumerate(payloads):
         files.append(tmp_path / f"hostile{index}.html")
-        files[-1].write_text(
-            html_page(f"<script>!function(w,d,c){{}}(window,document,{payload});</script>"),
-            encoding="utf-8",
-        )
+        files[-1].write_text(inline(payload), encoding="utf-8")
     hand = tmp_path / "hand.html"
     hand.write_text(
         html_page("<script>ttq.track('A', " + "{a:" * 50_000 + "</script>"), encoding="utf-8"
