@@ -232,6 +232,7 @@ class BrowserResult:
     report: PageReport
     html: str
     url: str
+    is_html: bool = True
 
 
 def find_chromium(explicit: str | None = None) -> str:
@@ -384,6 +385,8 @@ class BrowserChecker:
             if response is not None and response.status >= 400:
                 raise FetchError(f"{source}: HTTP {response.status} {response.status_text}")
             served = file[1] if file is not None else _body(response)
+            kind = "" if response is None else response.headers.get("content-type", "")
+            is_html = file is not None or not kind or "html" in kind.lower()
             settle_until = time.monotonic() + self.options.settle
             while (left := settle_until - time.monotonic()) > 0:
                 page.wait_for_timeout(min(100.0, left * 1000))
@@ -397,7 +400,7 @@ class BrowserChecker:
             context.close()
         static_page, problems = scan(served)
         report = _report(source, static_page, problems, run)
-        return BrowserResult(report, dom, final_url)
+        return BrowserResult(report, dom, final_url, is_html)
 
     def _standin(self) -> str:
         return SDK_STANDIN.replace("__BINDING__", self._binding)

@@ -134,6 +134,8 @@ class Visit:
     report: PageReport
     html: str
     url: str
+    #: False for a response that is not HTML (a feed, a PDF): not counted, not reported.
+    is_html: bool = True
 
 
 def crawl(
@@ -174,6 +176,10 @@ def crawl(
                     raise
                 if on_skip:
                     on_skip(str(exc))
+                continue
+            if not page.is_html and url != first:
+                if on_skip:
+                    on_skip(f"{url}: not an HTML page")
                 continue
             visited += 1
             yield page

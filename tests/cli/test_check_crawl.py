@@ -35,7 +35,7 @@ class Site(http.server.BaseHTTPRequestHandler):
         "/": page("ViewContent", "/a", "b", "/private/x", "http://offsite.invalid/shop"),
         "/a": page("AddToCart", "/", "/c", "mailto:shop@example.com", "/logo.png"),
         "/b": page("ViewContent", "/a#top", "javascript:void(0)"),
-        "/c": page("SubmitForm", "/"),
+        "/c": page("SubmitForm", "/", "/feed"),
         "/private/x": page("Purchase"),
     }
     requested: ClassVar[list[str]] = []
@@ -52,6 +52,9 @@ class Site(http.server.BaseHTTPRequestHandler):
             )
             body = html_page(head).encode()
             kind = "text/html"
+        elif self.path == "/feed":  # linked from /c: not a page
+            body = b"<rss></rss>"
+            kind = "application/rss+xml"
         elif self.path == "/third.js":
             body = b"ttq.track('FromThirdParty');"
             kind = "application/javascript"
@@ -114,6 +117,8 @@ def test_crawl_follows_links_breadth_first_within_the_site(site: str) -> None:
     assert Site.requested.count("/robots.txt") == 1
     assert Site.requested.count("/") == 1  # the loop back to / is not followed again
     assert "/logo.png" not in Site.requested
+    assert "/feed" in Site.requested  # fetched, then skipped: not HTML
+    assert result.stderr == f"tiktok-pixel check: skipped {site}/feed: not an HTML page\n"
     assert report["summary"] == {
         "pages": 4,
         "calls": {"AddToCart": 1, "SubmitForm": 1, "ViewContent": 2, "load": 4, "page": 4},

@@ -122,7 +122,9 @@ def _validate(args: argparse.Namespace) -> None:
 def _static_visit(timeout: float) -> Callable[[str], Visit]:
     def visit(url: str) -> Visit:
         page = fetch(url, timeout)
-        return Visit(check_static(url, page.text, page.policies), page.text, page.url)
+        report = check_static(url, page.text, page.policies)
+        is_html = page.media_type in ("text/html", "application/xhtml+xml")
+        return Visit(report, page.text, page.url, is_html)
 
     return visit
 
@@ -150,7 +152,7 @@ def _pages(args: argparse.Namespace, stack: ExitStack) -> Iterator[PageReport]:
             except Exception as exc:  # Playwright's own errors: one line, never a traceback
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise FetchError(f"{source}: browser error: {first[:200]}") from None
-            return Visit(result.report, result.html, result.url)
+            return Visit(result.report, result.html, result.url, result.is_html)
 
         visit = browser_visit
     else:
