@@ -8,10 +8,10 @@ Flask as config keys with a ``TIKTOK_PIXEL_`` prefix (``TIKTOK_PIXEL_CODE``,
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..config import PixelConfig
+from ..config import PixelConfig, SettingError
 
 #: Option name (Django spelling) -> ``PixelConfig`` field.
 CONFIG_OPTIONS: dict[str, str] = {
@@ -75,14 +75,24 @@ def unknown_options(options: Mapping[str, Any]) -> list[str]:
     return sorted(key for key in options if key not in ALL_OPTIONS)
 
 
+#: ``PixelConfig`` field -> option name (Django spelling).
+FIELD_OPTIONS: dict[str, str] = {field: option for option, field in CONFIG_OPTIONS.items()}
+
+
 def config_from_options(
-    options: Mapping[str, Any], *, source: str, runtime_url: str | None = None
+    options: Mapping[str, Any],
+    *,
+    source: str,
+    runtime_url: str | None = None,
+    option_name: Callable[[str], str] | None = None,
 ) -> PixelConfig:
     """Build the ``PixelConfig`` from options given by their Django names.
 
     ``source`` names where they came from (``"settings.TIKTOK_PIXEL"``, ``"app.config"``) for the
     error message; ``runtime_url`` is where the integration serves ``static/tiktok_pixel.js``.
-    Raises ``ValueError`` naming the option for anything invalid or unknown.
+    ``option_name`` spells an option the way the user wrote it (``flask_key`` for Flask; e.g.
+    ``repr`` for Django's dict keys): given, an invalid value's message names the option instead
+    of the ``PixelConfig`` field. Raises ``ValueError`` for anything invalid or unknown.
     """
     unknown = unknown_options(options)
     if unknown:
@@ -95,5 +105,14 @@ def config_from_options(
         fields.setdefault("runtime_url", runtime_url)
     try:
         return PixelConfig.from_mapping(fields, source=source)
+    except SettingError as exc:
+        if option_name is None:
+            raise ValueError(f"{source}: {exc}") from None
+        spell = option_name
+
+        def name(field: str) -> str:
+            return spell(FIELD_OPTIONS[field]) if field in FIELD_OPTIONS else field
+
+        raise ValueError(f"{source}: {exc.spelled(name)}") from None
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{source}: {exc}") from None
