@@ -41,6 +41,39 @@ INTEGRATION_OPTIONS: frozenset[str] = frozenset(
 
 ALL_OPTIONS: frozenset[str] = frozenset(CONFIG_OPTIONS) | INTEGRATION_OPTIONS
 
+#: What each option does, in one line: the source of the documentation's settings reference
+#: (``docs/gen_pages.py``). A test fails when an option has no entry here.
+OPTION_HELP: dict[str, str] = {
+    "PIXEL_CODE": "one pixel code or a list; with several, every call goes to each pixel "
+    "through `ttq.instance(code)`. Required unless `USE_EXISTING` is set (or the "
+    "integration is disabled)",
+    "USE_EXISTING": "render no loader, no `load()`, no `page()`: hand the calls to the "
+    "`window.ttq` already on the page, or to one that appears within 10 s (a tag manager)",
+    "AUTO_PAGE_VIEW": "call `ttq.page()` once after loading each pixel",
+    "LIMITED_DATA_USE": "load with `{limited_data_use: true}`",
+    "CONSENT": '`"hold"`: `ttq.holdConsent()` before `load`, so nothing is sent until the page '
+    "calls `ttq.grantConsent()`",
+    "DEFAULT_CURRENCY": "currency for a `value` given without one (one of TikTok's 61 codes)",
+    "DEFAULT_PHONE_REGION": 'region (`"GB"`, `"US"`) for phone numbers written without `+country`',
+    "SDK_URL": "where `events.js` is loaded from: TikTok's by default; a first-party proxy or "
+    "an offline stand-in",
+    "INLINE": "`False`: no inline JavaScript at all; the calls go into a JSON data block read by "
+    "the static `tiktok_pixel.js` the integration serves",
+    "MAPPINGS": "how Segment-spec events become TikTok calls: a mapping spec (see Segment-spec "
+    "events)",
+    "DEBUG": "log the validator's findings on each render and add them to the page as a JSON "
+    "data block",
+    "ENABLED": "`False`: render nothing and keep nothing in the session (views may still call "
+    "`track`). Flask's default is `not app.testing`",
+    "AUTO_INJECT": "insert the fragment before `</head>` of HTML responses that lack it",
+    "NONCE": "`callable(request) -> str`: the request's CSP nonce, when no CSP library provides "
+    "one (Django also takes a dotted path)",
+    "EVENTS_API": "a dict of Events API options: every `track` is also sent server-side with the "
+    "same `event_id`",
+    "CONSENT_GRANTED": "`callable(request) -> bool`: whether this visitor granted consent; needed "
+    "for mirroring under `CONSENT` `hold` (Django also takes a dotted path)",
+}
+
 
 #: Names people reach for that mean an option under another name (TikTok calls the code a
 #: "pixel ID" in places).
