@@ -225,7 +225,7 @@ def _redirect_note(source: object) -> str:
     status = getattr(source, "status_code", None)
     if not isinstance(status, int) or not 300 <= status < 400:
         return ""
-    headers = getattr(source, "headers", None)
+    headers: Any = getattr(source, "headers", None)
     location = headers.get("Location") if hasattr(headers, "get") else None
     target = f" to {location!r}" if isinstance(location, str) else ""
     return (

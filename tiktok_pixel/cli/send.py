@@ -38,7 +38,9 @@ from ..segment import map_event
 from . import CommandError
 from .render import read_json
 
-_DEFAULTS = {option.name: option.default for option in dataclasses.fields(EventsApiConfig)}
+_DEFAULTS: dict[str, Any] = {
+    option.name: option.default for option in dataclasses.fields(EventsApiConfig)
+}
 DEFAULT_TIMEOUT = float(_DEFAULTS["timeout"])
 DEFAULT_MAX_RETRIES = int(_DEFAULTS["max_retries"])
 
