@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from ..config import normalise_pixel_code
-from . import CommandError
+from . import CommandError, warn
 
 #: Where the demo package sits in a wheel, and in a source checkout (beside the package).
 WHEEL_MODULE = "tiktok_pixel._demo_site"
@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{server.server_port}/"
     if not _is_loopback(args.host):
-        print(f"warning: the demo listens on {args.host}, not only this machine", file=sys.stderr)
+        warn("demo", f"the demo listens on {args.host}, not only this machine")
     mode = "TikTok's real events.js" if app.config["DEMO_REAL_SDK"] else "offline SDK stand-in"
     print(f"Demo shop ({mode}): {url}  (Ctrl+C to stop)", flush=True)
     if app.config.get("DEMO_EVENTS_API"):

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..collector import PageEvents
 from ..config import PixelConfig, SettingError
-from . import CommandError
+from . import CommandError, warn
 
 #: ``PixelConfig`` field -> the option that sets it, for messages in the user's words.
 FLAGS: dict[str, str] = {
@@ -146,10 +146,7 @@ def queue_events(page: PageEvents, name: str) -> None:
         )
     for index, event in enumerate(events):
         if not isinstance(event, dict):
-            print(
-                f"tiktok-pixel render: warning: event #{index} is not an object; skipped",
-                file=sys.stderr,
-            )
+            warn("render", f"event #{index} is not an object; skipped")
             continue
         page.segment(event)
 
