@@ -27,7 +27,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_line(process: subprocess.Popen[str], timeout: float = 20.0) -> str:
+def wait_for_line(process: subprocess.Popen[str], timeout: float = 60.0) -> str:
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
     while time.monotonic() < deadline:
