@@ -237,11 +237,11 @@ def test_pageview_preset_is_fine_without_auto_page_view() -> None:
     assert config.mappings.get("page").event == "Pageview"  # type: ignore[union-attr]
 
 
-def test_the_readme_example_is_a_valid_configuration() -> None:
+def test_the_docs_example_is_a_valid_configuration() -> None:
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parent.parent / "docs" / "segment.md").read_text(encoding="utf-8")
     spec = json.loads(re.search(r"```json\n(.*?)```", readme, re.S).group(1))  # type: ignore[union-attr]
     config = PixelConfig(pixel_codes=CODE, mappings=spec).mappings
     assert config.get("order_completed").event == "Purchase"  # type: ignore[union-attr]
