@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .calls import Call
 from .collector import PageEvents
-from .config import DEFAULT_SDK_URL, PixelConfig
+from .config import DEFAULT_SDK_URL, PixelConfig, SettingError
 from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, hash_field, hash_identity, sha256_hex
 from .jsonscript import script_json
 from .render import InvalidNonce, render_calls, render_findings
@@ -30,6 +30,7 @@ __all__ = [
     "PageEvents",
     "PixelConfig",
     "Rule",
+    "SettingError",
     "__version__",
     "check_page",
     "hash_field",

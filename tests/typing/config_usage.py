@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from tiktok_pixel import PixelConfig
+from tiktok_pixel import PixelConfig, SettingError
 from tiktok_pixel.mappings import MappingConfig
 
 # One code, as the README's first snippet writes it.
@@ -28,6 +28,13 @@ spec = json.loads('{"set": "tiktok_2025", "currency": "EUR"}')
 with_spec = PixelConfig("C3MV4QR3G487IS97GFI0", mappings=spec)
 with_dict = PixelConfig("C3MV4QR3G487IS97GFI0", mappings={"presets": ["order_placed"]})
 from_mapping = PixelConfig.from_mapping({"pixel_codes": "C3MV4QR3G487IS97GFI0"})
+
+# A start-up error says which setting, respelled the way a front end names it.
+try:
+    PixelConfig("nope")
+except SettingError as exc:
+    setting: str = exc.setting
+    message: str = exc.spelled(lambda name: name.upper())
 
 # Misuses that must stay errors.
 PixelConfig(pixel_codes=42)  # type: ignore[arg-type]
