@@ -14,6 +14,7 @@ from .common import print_table, write_results
 
 MODULES = (
     "bench_render",
+    "bench_scaling",
     "bench_hashing",
     "bench_sizes",
     "bench_flask",

@@ -47,9 +47,12 @@ def page_order(calls: Iterable[Call]) -> list[Call]:
     """
     identifies: list[Call] = []
     others: list[Call] = []
+    seen: set[tuple[Any, ...]] = set()
     for call in calls:
         if call.method == "identify":
-            if call not in identifies:
+            key = call.key()
+            if key not in seen:
+                seen.add(key)
                 identifies.append(call)
         else:
             others.append(call)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from .calls import Call
@@ -349,13 +349,13 @@ def validate_calls(calls: Iterable[Call]) -> list[Finding]:
     two-pixel page does not report each problem twice. This is what debug mode logs on render and
     what the demo's inspector shows.
     """
-    seen: list[Call] = []
+    seen: set[tuple[Any, ...]] = set()
     findings: list[Finding] = []
     for call in calls:
-        key = replace(call, pixel_code=None)
+        key = call.key()
         if key in seen:
             continue
-        seen.append(key)
+        seen.add(key)
         findings.extend(validate_call(call))
     return findings
 
