@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: venv npm test demo bench bench-quick lint js static clean
+.PHONY: venv npm test demo bench bench-quick lint typecheck docs dist-check js static clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,11 +33,25 @@ bench: venv
 bench-quick: venv
 	$(PY) -m benchmarks --quick
 
-lint: venv npm
+lint: venv npm typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
 	node_modules/.bin/eslint --config templates/runtime/eslint.config.mjs templates/runtime
+
+# mypy --strict over the package and the user-style snippets of tests/typing/ (see pyproject.toml).
+typecheck: venv
+	$(VENV)/bin/mypy
+
+# The documentation site, with warnings as errors (not --quiet: it would hide them from --strict);
+# the generated pages are rewritten first.
+docs: venv
+	$(PY) docs/gen_pages.py
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Build wheel + sdist, smoke-test the wheel from fresh virtualenvs outside the checkout, and run
+# part of the suite from the unpacked sdist.
+dist-check: venv
+	PY=$(abspath $(PY)) bash .ci/dist-check
 
 # Rebuild static/tiktok_pixel.js and static/tiktok_pixel.inline.json from templates/runtime/runtime.js
 # (docs/runtime.md); a test fails while the committed build is stale. `static` is the old name.
@@ -47,4 +61,4 @@ js: npm
 static: js
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache build dist site *.egg-info

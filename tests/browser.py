@@ -97,7 +97,7 @@ def open_site(browser: Any, site: Site) -> Any:
     """A new page whose every request is answered by ``site`` or the TikTok stand-in."""
     context = browser.new_context()
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # waits poll for a condition: generous under load
 
     def handle(route: Any) -> None:
         url = route.request.url

@@ -95,12 +95,45 @@ def test_bad_data_is_dropped_with_one_warning(
     assert "currency" in message and "thing is not JSON-serialisable" in message
 
 
+def test_coerced_values_log_one_warning_naming_event_and_fields(
+    page: PageEvents, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        page.track(
+            "AddToCart",
+            value="19.99",
+            currency=" eur",
+            contents=[{"content_id": "mug", "price": "9.5", "quantity": 2}],
+        )
+    assert page.calls[0].params == {
+        "value": 19.99,
+        "currency": "EUR",
+        "contents": [{"content_id": "mug", "price": 9.5, "quantity": 2}],
+    }
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert message.startswith("TikTok event 'AddToCart': ")
+    assert "value was a string, sent as the number 19.99" in message
+    assert "currency ' eur' sent as 'EUR'" in message
+    assert "contents[0].price was a string" in message and "left out" not in message
+
+
+def test_values_of_the_right_type_log_nothing(
+    page: PageEvents, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        page.track("AddToCart", value=19.99, currency="EUR", contents=[{"content_id": 7}])
+    assert caplog.records == []
+
+
 @pytest.mark.parametrize("name", ["", "   ", None, 42])
 def test_unusable_event_name_is_dropped(
     page: PageEvents, name: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
-        assert page.track(name) is None  # type: ignore[arg-type]
+        event_id = page.track(name)  # type: ignore[arg-type]
+        assert page.track(name, event_id=" order-1 ") == "order-1"  # type: ignore[arg-type]
+    assert isinstance(event_id, str) and len(event_id) == 36  # a fresh UUID, never None
     assert page.calls == ()
     assert "event name must be a non-empty string" in caplog.text
 
@@ -207,7 +240,8 @@ def test_unexpected_errors_are_contained(
         fields = page.identify(phone_number="+44 7700 900123", email="a@b.co")
         assert page.track("Lead", value=BadStr(), event_id=BadStr()) is not None
         monkeypatch.setattr("tiktok_pixel.collector.coerce_params", broken_parse)
-        assert page.track("Lead") is None
+        assert page.track("Lead", event_id="kept-1") == "kept-1"  # dropped, the id still returned
+        assert isinstance(page.track("Lead"), str)
     assert list(fields) == ["email"]  # the failing field is dropped, the rest kept
     assert "phone_number dropped: unexpected RuntimeError" in caplog.text
     assert "track call dropped after an unexpected error (RuntimeError)" in caplog.text

@@ -139,11 +139,17 @@ def test_flask_and_django_options_pass_the_spec_through() -> None:
 
 BAD: list[tuple[Any, str]] = [
     ("order_completed", r"mappings must be an object"),
-    ({"sets": ["segment"]}, r"unknown key\(s\) sets; known keys are set, presets"),
-    ({"set": "tiktok"}, r"set: 'tiktok' is not a set; the sets are default, segment, tiktok_2025"),
+    (
+        {"sets": ["segment"]},
+        r"unknown key\(s\) sets; did you mean 'set'\? known keys are set, presets",
+    ),
+    (
+        {"set": "tiktok"},
+        r"set: 'tiktok' is not a set; did you mean 'tiktok_2025'\? the sets are default, segment",
+    ),
     (
         {"presets": ["complete_payment"]},
-        r"presets: 'complete_payment' is not a preset; the presets are page, ",
+        r"presets: 'complete_payment' is not a preset; .*the presets are page, ",
     ),
     ({"disable": ["order_placed"]}, r"disable: 'order_placed' is not an active mapping"),
     ({"currency": "usdollar"}, r"currency: 'usdollar' is not an ISO 4217 code"),
@@ -157,7 +163,7 @@ BAD: list[tuple[Any, str]] = [
     ),
     (
         [{"name": "quote", "subscribe": "Quote", "event": "Lead", "param": {}}],
-        r"mapping 'quote': unknown field\(s\) param; known: name, subscribe",
+        r"mapping 'quote': unknown field\(s\) param; did you mean 'params'\? known: name, ",
     ),
     (
         [{"name": "quote", "subscribe": "Quote", "event": "purchase"}],
@@ -231,11 +237,11 @@ def test_pageview_preset_is_fine_without_auto_page_view() -> None:
     assert config.mappings.get("page").event == "Pageview"  # type: ignore[union-attr]
 
 
-def test_the_readme_example_is_a_valid_configuration() -> None:
+def test_the_docs_example_is_a_valid_configuration() -> None:
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parent.parent / "docs" / "segment.md").read_text(encoding="utf-8")
     spec = json.loads(re.search(r"```json\n(.*?)```", readme, re.S).group(1))  # type: ignore[union-attr]
     config = PixelConfig(pixel_codes=CODE, mappings=spec).mappings
     assert config.get("order_completed").event == "Purchase"  # type: ignore[union-attr]

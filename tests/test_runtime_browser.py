@@ -129,10 +129,13 @@ def test_existing_pixel_that_appears_500ms_late_still_gets_the_calls(page: Any, 
     body = f"<script>setTimeout(function () {{ {site_js} }}, 500);</script>"
     page.goto(site.add("/", html_page(str(ours.render()), body)))
     assert page.evaluate("() => window.ttq") is None
-    page.wait_for_function("() => window.ttq && window.ttq.length >= 3", timeout=5_000)
+    page.wait_for_function("() => window.ttq && window.ttq.length >= 3", timeout=30_000)
     queues = read_queues(page)
     # the site's page() first, then ours in order; no second page(), no second load
     assert queues["main"] == [["page"], *expected_calls(event_id)]
+    # events.js is requested after the load event here: wait until it has run (the stand-in
+    # records each run), which implies its request was routed and logged
+    page.wait_for_function("() => (window.__sdkRuns || []).length >= 1", timeout=30_000)
     assert len(site.sdk_requests()) == 1
     assert errors == []
 

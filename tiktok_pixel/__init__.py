@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .calls import Call
 from .collector import PageEvents
-from .config import DEFAULT_SDK_URL, PixelConfig
+from .config import DEFAULT_SDK_URL, PixelConfig, SettingError
 from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, hash_field, hash_identity, sha256_hex
 from .jsonscript import script_json
 from .pii_detect import key_kind, text_kind
@@ -37,6 +37,7 @@ __all__ = [
     "PixelConfig",
     "PrivacySettings",
     "Rule",
+    "SettingError",
     "__version__",
     "check_page",
     "hash_field",

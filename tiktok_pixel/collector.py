@@ -10,6 +10,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar, cast
 
 from markupsafe import Markup
@@ -47,9 +48,11 @@ def _hint_custom_name(event: str) -> None:
 
 
 def _contained(
-    fallback: Callable[[], Any],
+    fallback: Callable[..., Any],
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Turn an unexpected exception inside a tracking call into one warning and ``fallback()``.
+
+    ``fallback`` is called with the call's own arguments.
 
     Bad data is handled inside each call; this is the last line for the unforeseen (a phone
     library error, a broken ``__str__``), so tracking can never fail the page.
@@ -68,11 +71,17 @@ def _contained(
                     method.__name__,
                     describe_failure(exc),
                 )
-                return cast(R, fallback())
+                return cast(R, fallback(*args, **kwargs))
 
         return contained
 
     return decorate
+
+
+def _event_id_or_new(event_id: object) -> str:
+    """``event_id`` as the call would use it, or a fresh UUID when it is not a usable string."""
+    text = to_text(event_id)
+    return text.strip() if text is not None and text.strip() else str(uuid.uuid4())
 
 
 class PageEvents:
@@ -112,13 +121,13 @@ class PageEvents:
         """Forget every queued call."""
         self._calls.clear()
 
-    @_contained(lambda: None)
+    @_contained(lambda *args, event_id=None, **kwargs: _event_id_or_new(event_id))
     def track(
         self,
         event: str,
         *,
         contents: Sequence[Mapping[str, Any]] | None = None,
-        value: float | int | str | None = None,
+        value: float | Decimal | str | None = None,
         currency: str | None = None,
         content_type: str | None = None,
         query: str | None = None,
@@ -126,11 +135,11 @@ class PageEvents:
         order_id: str | None = None,
         shop_id: str | None = None,
         content_ids: str | Sequence[str] | None = None,
-        num_items: int | None = None,
+        num_items: int | str | None = None,
         search_string: str | None = None,
         event_id: str | None = None,
         **custom: Any,
-    ) -> str | None:
+    ) -> str:
         """Queue ``ttq.track(event, params, {event_id})`` and return its ``event_id``.
 
         Hashed matching fields passed as custom parameters (``email=…``, ``phone_number=…`` or
@@ -139,7 +148,9 @@ class PageEvents:
         TikTok's travel events use them for the destination.)
 
         ``event_id`` defaults to a fresh UUID; reuse the returned id for a server-side Events
-        API send so TikTok deduplicates the two. Returns ``None`` if the call was dropped.
+        API send so TikTok deduplicates the two. An id is returned even when the call is dropped
+        (an empty event name, an unexpected error; one warning is logged): the one you passed,
+        or a fresh one, so code that forwards it never has to handle ``None``.
 
         Personal data under any other name, at any depth or in a URL is handled by
         ``config.pii_policy`` (:mod:`tiktok_pixel.pii_policy`); with ``"raise"`` this method
@@ -148,7 +159,7 @@ class PageEvents:
         name = event.strip() if isinstance(event, str) else ""
         if not name:
             logger.warning("TikTok track call dropped: the event name must be a non-empty string")
-            return None
+            return _event_id_or_new(event_id)
         _hint_custom_name(name)
         identity = {key: custom.pop(key) for key in HASHED_FIELDS if key in custom}
         if "phone" in custom:
@@ -184,11 +195,11 @@ class PageEvents:
         else:
             text = to_text(event_id)
             if text is None or not text.strip():
-                problems.append("event_id is not a string; a fresh one was used")
+                problems.coerced.append("event_id is not a string; a fresh one was used")
                 text = str(uuid.uuid4())
             event_id = text.strip()
         if problems:
-            logger.warning("TikTok event %r: %s; left out", name, "; ".join(problems))
+            logger.warning("TikTok event %r: %s", name, problems.describe())
         self._calls.append(Call("track", name, params, event_id))
         return event_id
 

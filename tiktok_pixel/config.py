@@ -7,8 +7,9 @@ output is built here too, once per configuration, so per-request rendering only 
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +34,28 @@ _URL_RE = re.compile(r"(https?://[A-Za-z0-9.-]+(:[0-9]+)?)?/[A-Za-z0-9._~/%+-]*"
 ConsentMode = Literal["hold"]
 
 
+def _same_name(setting: str) -> str:
+    return setting
+
+
+class SettingError(ValueError):
+    """An invalid ``PixelConfig`` setting, with the message in words any front end can respell.
+
+    ``setting`` is the field name (``"pixel_codes"``). :meth:`spelled` renders the message with
+    the names the user wrote: ``--pixel-code`` on the command line, ``TIKTOK_PIXEL_CODE`` in
+    Flask, ``PIXEL_CODE`` in Django. ``str()`` uses the field names.
+    """
+
+    def __init__(self, setting: str, describe: Callable[[Callable[[str], str]], str]) -> None:
+        self.setting = setting
+        self._describe = describe
+        super().__init__(describe(_same_name))
+
+    def spelled(self, name: Callable[[str], str]) -> str:
+        """The message with each setting named by ``name(field_name)``."""
+        return self._describe(name)
+
+
 def normalise_pixel_code(code: object) -> str:
     """``code`` trimmed and uppercased, or ``ValueError`` if it cannot be a pixel code."""
     text = code.strip().upper() if isinstance(code, str) else None
@@ -52,107 +75,174 @@ def _codes(value: object) -> tuple[str, ...]:
     try:
         items = list(items)
     except TypeError:
-        raise ValueError(
-            f"pixel_codes must be a string or a list of strings, not {value!r}"
+        raise SettingError(
+            "pixel_codes",
+            lambda n: f"{n('pixel_codes')} must be a string or a list of strings, not {value!r}",
         ) from None
-    return tuple(dict.fromkeys(normalise_pixel_code(item) for item in items))
+    try:
+        return tuple(dict.fromkeys(normalise_pixel_code(item) for item in items))
+    except ValueError as exc:
+        message = str(exc)
+        raise SettingError("pixel_codes", lambda n: message) from None
 
 
 def _require_bool(name: str, value: object) -> None:
     if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, not {value!r}")
+        raise SettingError(name, lambda n: f"{n(name)} must be True or False, not {value!r}")
 
 
 def _check_url(name: str, value: object) -> str:
     if not isinstance(value, str) or not _URL_RE.fullmatch(value):
-        raise ValueError(
-            f"{name} must be an http(s) URL or an absolute path without query or fragment "
-            f"(like '/static/events.js'), not {value!r}"
+        raise SettingError(
+            name,
+            lambda n: (
+                f"{n(name)} must be an http(s) URL or an absolute path without query or "
+                f"fragment (like '/static/events.js'), not {value!r}"
+            ),
         )
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PixelConfig:
     """Site-wide TikTok Pixel settings.
 
-    ``pixel_codes`` takes one code or several; with several, every call is routed to each pixel
-    through ``ttq.instance(code)``. ``use_existing_pixel`` renders no loader and hands the calls
-    to the ``window.ttq`` already on the page (or one that appears within 10 s).
-    ``consent="hold"`` renders ``ttq.holdConsent()`` so nothing is sent before the page calls
-    ``ttq.grantConsent()``. ``inline=False`` renders no inline JavaScript: the calls go into a
-    JSON data block read by ``static/tiktok_pixel.js`` served at ``runtime_url``.
+    ``pixel_codes`` takes one code or several (any sequence of strings; kept as a tuple); with
+    several, every call is routed to each pixel through ``ttq.instance(code)``.
+    ``use_existing_pixel`` renders no loader and hands the calls to the ``window.ttq`` already
+    on the page (or one that appears within 10 s). ``consent="hold"`` renders
+    ``ttq.holdConsent()`` so nothing is sent before the page calls ``ttq.grantConsent()``.
+    ``inline=False`` renders no inline JavaScript: the calls go into a JSON data block read by
+    ``static/tiktok_pixel.js`` served at ``runtime_url``. Invalid settings raise
+    :class:`SettingError` (a ``ValueError``) naming the setting.
     """
 
-    pixel_codes: tuple[str, ...] = ()
-    use_existing_pixel: bool = False
-    auto_page_view: bool = True
-    limited_data_use: bool = False
-    consent: ConsentMode | None = None
-    default_currency: str | None = None
-    default_phone_region: str | None = None
-    sdk_url: str = DEFAULT_SDK_URL
-    inline: bool = True
-    runtime_url: str | None = None
-    #: Segment-spec event mappings: a spec (dict/list, as JSON gives it) or a ``MappingConfig``;
-    #: validated into a ``MappingConfig``. See :mod:`tiktok_pixel.mappings`.
-    mappings: MappingConfig | Mapping[str, Any] | Sequence[Any] | None = DEFAULT_MAPPING_CONFIG
+    #: The pixel codes, trimmed, uppercased and deduplicated.
+    pixel_codes: tuple[str, ...]
+    use_existing_pixel: bool
+    auto_page_view: bool
+    limited_data_use: bool
+    consent: ConsentMode | None
+    default_currency: str | None
+    default_phone_region: str | None
+    sdk_url: str
+    inline: bool
+    runtime_url: str | None
+    #: Segment-spec event mappings, validated into a ``MappingConfig``.
+    #: See :mod:`tiktok_pixel.mappings`.
+    mappings: MappingConfig
     #: Log the validator's findings (tiktok_pixel.validation) on each render; never PII.
-    debug: bool = False
+    debug: bool
     #: What ``track()`` does with personal data found in params: "hash", "drop" or "raise"
     #: (tiktok_pixel.pii_policy); URL query parameters matching ``url_params_allowed`` (glob
     #: patterns) are never touched.
-    pii_policy: PiiPolicy = "hash"
-    url_params_allowed: Sequence[str] = DEFAULT_URL_PARAMS_ALLOWED
+    pii_policy: PiiPolicy
+    url_params_allowed: tuple[str, ...]
 
     #: The two settings above (and default_phone_region), validated: what the guard reads.
     privacy: PrivacySettings = field(init=False, repr=False, compare=False)
-    # Built once in __post_init__: the rendered text that does not depend on the page.
+    # Built once at construction: the rendered text that does not depend on the page.
     payload_head: str = field(init=False, repr=False, compare=False)
     inline_head: str = field(init=False, repr=False, compare=False)
     inline_tail: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        pixel_codes: str | Sequence[str] | None = (),
+        *,
+        use_existing_pixel: bool = False,
+        auto_page_view: bool = True,
+        limited_data_use: bool = False,
+        consent: ConsentMode | None = None,
+        default_currency: str | None = None,
+        default_phone_region: str | None = None,
+        sdk_url: str = DEFAULT_SDK_URL,
+        inline: bool = True,
+        runtime_url: str | None = None,
+        mappings: MappingConfig | Mapping[str, Any] | Sequence[Any] | None = DEFAULT_MAPPING_CONFIG,
+        debug: bool = False,
+        pii_policy: PiiPolicy = "hash",
+        url_params_allowed: str | Sequence[str] = DEFAULT_URL_PARAMS_ALLOWED,
+    ) -> None:
+        """Validate every setting; ``mappings`` is a spec (dict/list, as JSON gives it) or a
+        ``MappingConfig``."""
         set_ = object.__setattr__
-        set_(self, "pixel_codes", _codes(self.pixel_codes))
-        for name in ("use_existing_pixel", "auto_page_view", "limited_data_use", "inline", "debug"):
-            _require_bool(name, getattr(self, name))
-        if not self.pixel_codes and not self.use_existing_pixel:
-            raise ValueError(
-                "a TikTok pixel code is required (pixel_codes), unless use_existing_pixel is set"
+        set_(self, "pixel_codes", _codes(pixel_codes))
+        flags = {
+            "use_existing_pixel": use_existing_pixel,
+            "auto_page_view": auto_page_view,
+            "limited_data_use": limited_data_use,
+            "inline": inline,
+            "debug": debug,
+        }
+        for name, flag in flags.items():
+            _require_bool(name, flag)
+            set_(self, name, flag)
+        if not self.pixel_codes and not use_existing_pixel:
+            raise SettingError(
+                "pixel_codes",
+                lambda n: (
+                    f"a TikTok pixel code is required ({n('pixel_codes')}), unless "
+                    f"{n('use_existing_pixel')} is set"
+                ),
             )
-        if self.consent not in (None, "hold"):
-            raise ValueError(f"consent must be None or 'hold', not {self.consent!r}")
-        if self.default_currency is not None:
-            code = str(self.default_currency).strip().upper()
-            if code not in SUPPORTED_CURRENCIES:
-                raise ValueError(
-                    f"default_currency {self.default_currency!r} is not an ISO 4217 code TikTok "
-                    "supports (e.g. 'USD', 'EUR', 'GBP')"
+        if consent not in (None, "hold"):
+            raise SettingError(
+                "consent", lambda n: f"{n('consent')} must be None or 'hold', not {consent!r}"
+            )
+        set_(self, "consent", consent)
+        if default_currency is not None:
+            currency = str(default_currency).strip().upper()
+            if currency not in SUPPORTED_CURRENCIES:
+                raise SettingError(
+                    "default_currency",
+                    lambda n: (
+                        f"{n('default_currency')} {default_currency!r} is not an ISO 4217 "
+                        "code TikTok supports (e.g. 'USD', 'EUR', 'GBP')"
+                    ),
                 )
-            set_(self, "default_currency", code)
-        if self.default_phone_region is not None:
-            region = str(self.default_phone_region).strip().upper()
+            default_currency = currency
+        set_(self, "default_currency", default_currency)
+        if default_phone_region is not None:
+            region = str(default_phone_region).strip().upper()
             if region not in phonenumbers.SUPPORTED_REGIONS:
-                raise ValueError(
-                    f"default_phone_region {self.default_phone_region!r} is not an ISO 3166 "
-                    "two-letter region phonenumbers knows (e.g. 'US', 'GB', 'DE')"
+                raise SettingError(
+                    "default_phone_region",
+                    lambda n: (
+                        f"{n('default_phone_region')} {default_phone_region!r} is not an "
+                        "ISO 3166 two-letter region phonenumbers knows (e.g. 'US', 'GB', 'DE')"
+                    ),
                 )
-            set_(self, "default_phone_region", region)
-        privacy = PrivacySettings(
-            self.pii_policy, self.url_params_allowed, self.default_phone_region
-        )
+            default_phone_region = region
+        set_(self, "default_phone_region", default_phone_region)
+        try:
+            privacy = PrivacySettings(pii_policy, url_params_allowed, default_phone_region)
+        except ValueError as exc:
+            message = str(exc)
+            name = "pii_policy" if message.startswith("pii_policy") else "url_params_allowed"
+            raise SettingError(name, lambda n: n(name) + message.removeprefix(name)) from None
         set_(self, "privacy", privacy)
+        set_(self, "pii_policy", privacy.policy)
         set_(self, "url_params_allowed", privacy.url_params_allowed)
-        set_(self, "mappings", build_mappings(self.mappings, auto_page_view=self.auto_page_view))
-        _check_url("sdk_url", self.sdk_url)
-        if self.runtime_url is not None:
-            _check_url("runtime_url", self.runtime_url)
-        elif not self.inline:
-            raise ValueError(
-                "inline=False needs runtime_url: the URL where static/tiktok_pixel.js is served "
-                "(the Flask and Django integrations set it for you)"
+        try:
+            built = build_mappings(mappings, auto_page_view=auto_page_view)
+        except ValueError as exc:
+            detail = str(exc).removeprefix("mappings")
+            raise SettingError("mappings", lambda n: n("mappings") + detail) from None
+        set_(self, "mappings", built)
+        set_(self, "sdk_url", _check_url("sdk_url", sdk_url))
+        if runtime_url is not None:
+            _check_url("runtime_url", runtime_url)
+        elif not inline:
+            raise SettingError(
+                "runtime_url",
+                lambda n: (
+                    f"{n('inline')}=False needs {n('runtime_url')}: the URL where "
+                    "static/tiktok_pixel.js is served (the Flask and Django integrations set it "
+                    "for you)"
+                ),
             )
+        set_(self, "runtime_url", runtime_url)
         head = script_json(self.payload_settings())
         set_(self, "payload_head", head[:-1] + ',"calls":')
         program = inline_program(
@@ -187,8 +277,10 @@ class PixelConfig:
         known = {f.name for f in cls.__dataclass_fields__.values() if f.init}
         unknown = sorted(set(settings) - known)
         if unknown:
+            close = difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
             raise ValueError(
                 f"unknown TikTok pixel option(s) in {source}: {', '.join(unknown)}; "
-                f"known options are {', '.join(sorted(known))}"
+                f"{hint}known options are {', '.join(sorted(known))}"
             )
         return cls(**settings)

@@ -60,6 +60,16 @@ def _fail(where: str, problem: str) -> _Invalid:
     return _Invalid(f"mappings: {where}: {problem}")
 
 
+def _did_you_mean(names: Iterable[object], known: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the first misspelt name close to a known one, else ``""``."""
+    options = list(known)
+    for name in names:
+        close = difflib.get_close_matches(str(name), options, n=1, cutoff=0.6)
+        if close:
+            return f"did you mean {close[0]!r}? "
+    return ""
+
+
 def _source(value: object, where: str) -> Source | None:
     """A :class:`Source` from ``"a.b"``, ``["a.b", "c"]``, ``{"value": X}`` or a callable."""
     if value is None:
@@ -209,7 +219,9 @@ def _mapping(raw: object, index: int, active: dict[str, EventMapping]) -> EventM
     unknown = sorted(set(raw) - set(MAPPING_KEYS))
     if unknown:
         raise _fail(
-            where, f"unknown field(s) {', '.join(unknown)}; known: {', '.join(MAPPING_KEYS)}"
+            where,
+            f"unknown field(s) {', '.join(unknown)}; {_did_you_mean(unknown, MAPPING_KEYS)}"
+            f"known: {', '.join(MAPPING_KEYS)}",
         )
     base = active.get(name)
     if base is None and ("subscribe" not in raw or "event" not in raw):
@@ -328,22 +340,31 @@ def _from_spec(spec: Mapping[str, Any]) -> MappingConfig:
     unknown = sorted(str(k) for k in set(spec) - set(SPEC_KEYS))
     if unknown:
         raise _Invalid(
-            f"mappings: unknown key(s) {', '.join(unknown)}; known keys are {', '.join(SPEC_KEYS)}"
+            f"mappings: unknown key(s) {', '.join(unknown)}; {_did_you_mean(unknown, SPEC_KEYS)}"
+            f"known keys are {', '.join(SPEC_KEYS)}"
         )
     set_name = spec.get("set", "default")
     if set_name not in SETS:
-        raise _fail("set", f"{set_name!r} is not a set; the sets are {', '.join(SETS)}")
+        raise _fail(
+            "set",
+            f"{set_name!r} is not a set; {_did_you_mean([set_name], SETS)}"
+            f"the sets are {', '.join(SETS)}",
+        )
     active: dict[str, EventMapping] = {m.name: m for m in SETS[set_name]}
     for name in _names(spec, "presets"):
         if name not in PRESETS:
             raise _fail(
-                "presets", f"{name!r} is not a preset; the presets are {', '.join(PRESETS)}"
+                "presets",
+                f"{name!r} is not a preset; {_did_you_mean([name], PRESETS)}"
+                f"the presets are {', '.join(PRESETS)}",
             )
         active[name] = PRESETS[name]
     for name in _names(spec, "disable"):
         if name not in active:
             raise _fail(
-                "disable", f"{name!r} is not an active mapping; active: {', '.join(active)}"
+                "disable",
+                f"{name!r} is not an active mapping; {_did_you_mean([name], active)}"
+                f"active: {', '.join(active)}",
             )
         del active[name]
     customs = spec.get("mappings", [])

@@ -38,7 +38,36 @@ ITEM_STRING_KEYS = frozenset(
 
 
 class Problems(list[str]):
-    """Field-level problems found while coercing; each names the field, never a PII value."""
+    """Field-level problems found while coercing; each names the field, never a PII value.
+
+    The list holds what was left out; :attr:`coerced` what was sent in another form (a numeric
+    string sent as a number, a currency code uppercased), so one warning can say both.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.coerced: list[str] = []
+
+    def __bool__(self) -> bool:
+        return bool(len(self) or self.coerced)
+
+    def describe(self) -> str:
+        """``"value is not a number; left out; currency 'eur' sent as 'EUR'"``-style text."""
+        parts = []
+        if len(self):
+            parts.append("; ".join(self) + "; left out")
+        if self.coerced:
+            parts.append("; ".join(self.coerced))
+        return "; ".join(parts)
+
+
+def _number(name: str, value: object, problems: Problems) -> int | float | None:
+    number = to_number(value)
+    if number is None:
+        problems.append(f"{name} is not a number")
+    elif isinstance(value, str):
+        problems.coerced.append(f"{name} was a string, sent as the number {number!r}")
+    return number
 
 
 def to_number(value: object) -> int | float | None:
@@ -97,10 +126,8 @@ def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any]
         if raw is None:
             continue
         if key in ITEM_NUMBER_KEYS:
-            number = to_number(raw)
-            if number is None:
-                problems.append(f"contents[{index}].{key} is not a number")
-            else:
+            number = _number(f"contents[{index}].{key}", raw, problems)
+            if number is not None:
                 out[key] = number
         elif key in ITEM_STRING_KEYS:
             text = to_text(raw)
@@ -118,14 +145,13 @@ def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any]
 def coerce_param(name: str, value: object, problems: Problems) -> Any:
     """The value to send for ``name``, or ``None`` (with a problem noted) to leave it out."""
     if name in NUMBER_PARAMS:
-        number = to_number(value)
-        if number is None:
-            problems.append(f"{name} is not a number")
-        return number
+        return _number(name, value, problems)
     if name == "currency":
         code = normalise_currency(value)
         if code is None:
             problems.append("currency is not a code TikTok supports")
+        elif code != value:
+            problems.coerced.append(f"currency {value!r} sent as {code!r}")
         return code
     if name in STRING_PARAMS:
         text = to_text(value)

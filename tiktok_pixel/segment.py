@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .hashing import IDENTITY_FIELDS
 from .mappings import SEGMENT_TYPES, EventMapping, MappingConfig
@@ -146,8 +146,7 @@ def map_event(event: Mapping[str, Any], config: PixelConfig | MappingConfig) -> 
     has an unknown type or ``properties`` that is not an object; ``screen``, ``group`` and
     ``alias`` events map to nothing, silently. Field problems are logged once per event.
     """
-    # PixelConfig.__post_init__ turns whatever spec it was given into a MappingConfig
-    settings = config if isinstance(config, MappingConfig) else cast(MappingConfig, config.mappings)
+    settings = config if isinstance(config, MappingConfig) else config.mappings
     if not isinstance(event, Mapping):
         logger.warning("Segment event dropped: expected an object, not %s", type(event).__name__)
         return []

@@ -107,6 +107,7 @@ def calls_in(source: object) -> PageCalls:
     :class:`PageCalls`, or any list or tuple of :class:`Call`) are returned as they are, so every
     assertion below accepts them in place of a page.
     """
+    __tracebackhide__ = True
     if isinstance(source, PageCalls):
         return source
     if isinstance(source, list | tuple) and all(isinstance(call, Call) for call in source):
@@ -219,6 +220,22 @@ def _describe_expectation(event: str, params: dict[str, Any]) -> str:
 # Assertions
 
 
+def _redirect_note(source: object) -> str:
+    """For a 3xx response: why its page holds no calls, and how to follow it; else ``""``."""
+    status = getattr(source, "status_code", None)
+    if not isinstance(status, int) or not 300 <= status < 400:
+        return ""
+    headers: Any = getattr(source, "headers", None)
+    location = headers.get("Location") if hasattr(headers, "get") else None
+    target = f" to {location!r}" if isinstance(location, str) else ""
+    return (
+        f"the response is a redirect ({status}{target}): a view that tracks and redirects "
+        "renders its calls on the next page. Follow the redirect: "
+        "client.post(..., follow_redirects=True) in Flask's test client, "
+        "client.post(..., follow=True) in Django's.\n"
+    )
+
+
 def assert_tracked(
     source: object,
     event: str,
@@ -233,8 +250,9 @@ def assert_tracked(
     one-item ``contents`` whose item has that id, whatever else it holds. A parameter given as
     ``None`` must be absent. ``event_id`` and ``pixel_code`` restrict the match further. On
     failure the ``AssertionError`` lists the page's calls and, for the closest call of that event,
-    each field that differs.
+    each field that differs; on a redirect response it says so, and how to follow it.
     """
+    __tracebackhide__ = True
     calls = calls_in(source)
     candidates = [call for call in calls.tracks if call.event == event]
     diffs: list[tuple[Call, list[str]]] = []
@@ -256,11 +274,12 @@ def assert_tracked(
             f"{expectation} was not tracked; {len(candidates)} {event!r} call(s) differ.\n"
             f"closest: {format_call(call)}\n" + "\n".join(f"  - {line}" for line in found)
         )
-    raise AssertionError(f"{message}\n{_listing(calls)}")
+    raise AssertionError(f"{_redirect_note(source)}{message}\n{_listing(calls)}")
 
 
 def assert_not_tracked(source: object, event: str, **params: Any) -> None:
     """Assert no call tracks ``event`` (with ``params``, partially matched, if any are given)."""
+    __tracebackhide__ = True
     calls = calls_in(source)
     matching = [
         call
@@ -284,6 +303,7 @@ def assert_identified(
     ``default_phone_region`` reads expected phone numbers written without ``+``. With no fields,
     asserts there is an identify call at all.
     """
+    __tracebackhide__ = True
     expected: dict[str, str] = {}
     for name, value in fields.items():
         if name not in IDENTITY_FIELDS:
@@ -319,7 +339,7 @@ def assert_identified(
             f"not identified with {', '.join(expected)}; closest: {format_call(call)}\n"
             + "\n".join(f"  - {line}" for line in found)
         )
-    raise AssertionError(f"{message}\n{_listing(calls)}")
+    raise AssertionError(f"{_redirect_note(source)}{message}\n{_listing(calls)}")
 
 
 def _abbrev(value: object) -> str:
@@ -331,6 +351,7 @@ def assert_valid(source: object, *, warnings: bool = False) -> list[Finding]:
 
     Returns the findings that did not fail the assertion (the warnings, by default).
     """
+    __tracebackhide__ = True
     findings = validate_page(page_html(source))
     failing = [f for f in findings if warnings or f.severity == "error"]
     if failing:

@@ -70,9 +70,15 @@ def test_no_inline_mode(capsys: pytest.CaptureFixture[str]) -> None:
     ("args", "message"),
     [
         (["--pixel-code", "nope"], "invalid TikTok pixel code 'nope'"),
-        ([], "a TikTok pixel code is required"),
+        ([], "a TikTok pixel code is required (--pixel-code), unless --use-existing-pixel is set"),
         (["--pixel-code", CODE, "--nonce", 'x"y'], "CSP nonce must be"),
-        (["--pixel-code", CODE, "--default-phone-region", "ZZ"], "default_phone_region 'ZZ'"),
+        (["--pixel-code", CODE, "--default-phone-region", "ZZ"], "--default-phone-region 'ZZ'"),
+        (["--pixel-code", CODE, "--default-currency", "eu"], "--default-currency 'eu' is not"),
+        (["--pixel-code", CODE, "--sdk-url", "ftp://x"], "--sdk-url must be an http(s) URL"),
+        (
+            ["--pixel-code", CODE, "--mappings", "/nonexistent/mappings.json"],
+            "cannot read --mappings file",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:

@@ -74,7 +74,20 @@ def test_a_malformed_event_is_skipped_and_the_others_render(tmp_path: Path) -> N
     lines = result.stderr.splitlines()
     assert lines == [
         "tiktok-pixel render: warning: event #1 is not an object; skipped",
-        "Segment event 'Checkout Started': properties is not an object; the event was dropped",
+        "tiktok-pixel render: warning: Segment event 'Checkout Started': properties is not an "
+        "object; the event was dropped",
+    ]
+
+
+def test_coercion_warnings_carry_the_same_prefix(tmp_path: Path) -> None:
+    event = spec_event("Order Completed")
+    event["properties"]["revenue"] = "19.99"
+    event["properties"]["currency"] = "eur"
+    result = run("--events", write(tmp_path, "events.json", [event]))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "tiktok-pixel render: warning: TikTok event 'PlaceAnOrder': value was a string, sent as "
+        "the number 19.99; currency 'eur' sent as 'EUR'"
     ]
 
 

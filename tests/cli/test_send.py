@@ -67,8 +67,8 @@ def test_every_event_accepted(
     out, err = capsys.readouterr()
     assert err == ""  # no progress bar when stderr is not a terminal
     assert out.splitlines() == [
-        "5 input event(s): 5 accepted, 0 failed, 0 skipped; Events API: 5 sent, 0 retried, "
-        "0 failed in 3 request(s)"
+        "5 input event(s): 5 accepted, 0 failed, 0 skipped; Events API events: 5 sent, "
+        "0 failed, 0 retried; 3 request(s), 0 of them retries"
     ]
     assert [len(r.body["data"]) for r in api.received] == [2, 2, 1]
     for r in api.received:
@@ -100,8 +100,8 @@ def test_some_failed_exit_1_and_are_listed_without_pii(
     out, _ = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0] == (
-        "8 input event(s): 2 accepted, 5 failed, 1 skipped; Events API: 2 sent, 0 retried, "
-        "2 failed in 2 request(s)"
+        "8 input event(s): 2 accepted, 5 failed, 1 skipped; Events API events: 2 sent, "
+        "2 failed, 0 retried; 2 request(s), 0 of them retries"
     )
     assert lines[1:] == [
         "failed: #0 (messageId 'msg-0'): HTTP 200, code 40002 (parameter error), "
@@ -122,7 +122,30 @@ def test_retries_then_succeeds(
     api.reply(Reply(status=500, body="down"))
     assert send(api, write(tmp_path, [order(0), order(1)])) == 0
     out, _ = capsys.readouterr()
-    assert "2 accepted, 0 failed" in out and "2 sent, 2 retried, 0 failed in 2 request(s)" in out
+    assert "2 accepted, 0 failed" in out
+    assert "events: 2 sent, 0 failed, 2 retried; 2 request(s), 1 of them retries" in out
+
+
+def test_retries_are_counted_in_events_and_requests_apart(
+    api: FakeEventsApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one event, sent three times: it was retried once as an event, in two retry requests
+    for _ in range(2):
+        api.reply(Reply(status=500, body="down"))
+    assert send(api, write(tmp_path, [order(0)]), "--max-retries", "3") == 0
+    out, _ = capsys.readouterr()
+    assert "events: 1 sent, 0 failed, 1 retried; 3 request(s), 2 of them retries" in out
+
+
+def test_max_retries_and_timeout_bound_a_dead_endpoint(
+    api: FakeEventsApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(5):
+        api.reply(Reply(status=503, body="down"))
+    assert send(api, write(tmp_path, [order(0)]), "--max-retries", "1", "--timeout", "2.5") == 1
+    out, _ = capsys.readouterr()
+    assert "events: 0 sent, 1 failed, 1 retried; 2 request(s), 1 of them retries" in out
+    assert len(api.received) == 2  # the first attempt and one retry, no more
 
 
 def test_progress_bar_on_a_terminal(
@@ -166,6 +189,22 @@ def run_cli(
     )
 
 
+def test_missing_events_api_extra_exits_2_with_one_line(tmp_path: Path) -> None:
+    shadow = tmp_path / "shadow" / "httpx"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('no httpx here')\n", encoding="utf-8")
+    path = write(tmp_path, [order(0)])
+    result = run_cli(
+        ["send", "--pixel-code", CODE, "--events", path],
+        env={"PYTHONPATH": str(tmp_path / "shadow"), "TIKTOK_ACCESS_TOKEN": "t"},
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "tiktok-pixel send: error: the TikTok Events API client needs httpx: "
+        "pip install 'tiktok-pixel[events-api]'"
+    ]
+
+
 def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:
     path = write(tmp_path, [order(0)])
     result = run_cli(["send", "--pixel-code", CODE, "--events", path])
@@ -183,8 +222,10 @@ def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:
         ([], {"type": "track"}, "must hold a JSON array of Segment events, not dict"),
         (["--batch-size", "0"], [], "--batch-size must be from 1 to 1000, not 0"),
         (["--batch-size", "1001"], [], "--batch-size must be from 1 to 1000, not 1001"),
-        (["--endpoint", "not a url"], [], "endpoint must be an http(s) URL"),
+        (["--endpoint", "not a url"], [], "--endpoint must be an http(s) URL"),
         (["--pixel-code", "nope"], [], "invalid TikTok pixel code 'nope'"),
+        (["--max-retries", "101"], [], "--max-retries must be a whole number from 0 to 100"),
+        (["--timeout", "0"], [], "--timeout must be a number > 0, not 0.0"),
     ],
 )
 def test_bad_input_exits_2(

@@ -122,7 +122,7 @@ def test_flask_run_serves_tracked_pages() -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while True:
             try:
                 status, body = get(port, "/product/sku-1?email=ann@example.com")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.conftest import CODE
+from tiktok_pixel import PixelConfig
 from tiktok_pixel.contrib.options import (
     config_from_options,
     flask_key,
@@ -50,3 +53,43 @@ def test_unknown_and_invalid_options_name_the_source() -> None:
 )
 def test_misspelt_or_aliased_options_get_a_suggestion(name: str, meant: str | None) -> None:
     assert suggest_option(name) == meant
+
+
+@pytest.mark.parametrize(
+    ("options", "option_name", "message"),
+    [
+        (
+            {"PIXEL_CODE": CODE, "DEFAULT_CURRENCY": "eu"},
+            flask_key,
+            "app.config: TIKTOK_PIXEL_DEFAULT_CURRENCY 'eu' is not an ISO 4217 code",
+        ),
+        (
+            {},
+            flask_key,
+            "app.config: a TikTok pixel code is required (TIKTOK_PIXEL_CODE), unless "
+            "TIKTOK_PIXEL_USE_EXISTING is set",
+        ),
+        (
+            {"PIXEL_CODE": CODE, "CONSENT": "granted"},
+            repr,
+            "app.config: 'CONSENT' must be None or 'hold', not 'granted'",
+        ),
+        (
+            {"PIXEL_CODE": CODE, "MAPPINGS": {"sets": []}},
+            flask_key,
+            "app.config: TIKTOK_PIXEL_MAPPINGS: unknown key(s) sets; did you mean 'set'?",
+        ),
+    ],
+)
+def test_errors_name_the_option_as_the_user_wrote_it(
+    options: dict[str, object], option_name: Callable[[str], str], message: str
+) -> None:
+    with pytest.raises(ValueError) as info:
+        config_from_options(options, source="app.config", option_name=option_name)
+    assert str(info.value).startswith(message)
+    assert "pixel_codes" not in str(info.value) and "default_currency" not in str(info.value)
+
+
+def test_a_misspelt_pixel_config_field_gets_a_suggestion() -> None:
+    with pytest.raises(ValueError, match=r"pixel_code; did you mean 'pixel_codes'\?"):
+        PixelConfig.from_mapping({"pixel_code": CODE})

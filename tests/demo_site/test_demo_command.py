@@ -27,7 +27,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_line(process: subprocess.Popen[str], timeout: float = 20.0) -> str:
+def wait_for_line(process: subprocess.Popen[str], timeout: float = 60.0) -> str:
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
     while time.monotonic() < deadline:
@@ -84,7 +84,9 @@ def test_demo_refuses_a_port_in_use_with_one_line(capsys: pytest.CaptureFixture[
 
 def test_real_mode_needs_a_real_pixel_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--real", "--port", "0"]) == 2
-    assert "needs your own pixel code" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--real needs your own pixel code: add --pixel-code" in err
+    assert "DEMO_REAL_SDK" not in err
 
 
 def test_flags_and_environment_become_settings() -> None:

@@ -34,7 +34,7 @@ def server_events(shop: Shop, api: FakeEventsApi, count: int) -> list[dict[str, 
     """The events the stand-in Events API received, waiting (bounded) for ``count`` of them."""
     mirror = get_state(shop.app).mirror
     assert mirror is not None
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         mirror.sender.flush(1)
         if len(api.events()) >= count:

@@ -50,7 +50,10 @@ def test_a_collector_shared_between_requests_is_caught(monkeypatch: pytest.Monke
     report = run_load(200, 8, deadline_s=60, app=app)
     assert report.errors == 0
     assert report.cross_user > 0
-    assert any("another client's identity hash" in s for s in report.samples)
+    # Caught on a page (another client's hash in it) or across clients (one hash seen by two):
+    # which one fires first depends on how the requests interleave, so either proves the catch.
+    on_a_page = any("another client's identity hash" in s for s in report.samples)
+    assert on_a_page or report.shared_hashes > 0
 
 
 def test_a_page_echoing_raw_emails_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

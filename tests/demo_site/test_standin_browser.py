@@ -33,6 +33,8 @@ def test_nothing_is_sent_before_consent_then_all_in_order(browser: Any, shop: Sh
     assert page.get_by_role("region", name="Cookie consent").is_visible()
     # the stand-in drained the queue, like events.js, and took over the methods
     assert read_queues(page)["main"] == []
+    # An absence check (nothing may be sent while consent is held): no condition to poll for,
+    # so give a wrongly sent event time to show up.
     page.wait_for_timeout(300)
     assert [status for _, status in log(page)] == ["held", "held"]
 
@@ -89,7 +91,7 @@ def test_existing_pixel_mode_loads_events_js_once_and_our_calls_join_it(
     errors = watch_errors(page)
     page.goto(shop.url + "/p/candle-cedar")
     page.wait_for_function("() => (window.__sdkRuns || []).length === 1")
-    page.wait_for_timeout(300)  # a second load, if any, would have run by now
+    page.wait_for_timeout(300)  # an absence check: a second load, if any, would have run by now
     queue = read_queues(page)["main"]
     # the site's base code: holdConsent, page; then ours joins: holdConsent again, our track
     assert [call[0] for call in queue] == ["holdConsent", "page", "holdConsent", "track"]

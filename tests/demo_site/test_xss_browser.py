@@ -31,7 +31,7 @@ PRICE = 9.99
 #: after it loaded: image and frame errors from 127.0.0.1 arrive well within this.
 SETTLE_MS = 60
 #: The loader runs as soon as the page parsed; a page whose loader has not run by then never will.
-LOADER_TIMEOUT_MS = 2_000
+LOADER_TIMEOUT_MS = 15_000
 
 
 def load_payloads(path: Path = CORPUS) -> list[str]:
@@ -81,7 +81,7 @@ class Probe:
     def __init__(self, browser: Any, shop: Shop) -> None:
         self.shop = shop
         self.page = open_shop(browser, shop, real_standin=False)
-        self.page.set_default_timeout(5_000)
+        self.page.set_default_timeout(30_000)
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
         self.page.on("dialog", self._dialog)

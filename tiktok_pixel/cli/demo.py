@@ -18,7 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import CommandError
+from ..config import normalise_pixel_code
+from . import CommandError, warn
 
 #: Where the demo package sits in a wheel, and in a source checkout (beside the package).
 WHEEL_MODULE = "tiktok_pixel._demo_site"
@@ -134,16 +135,37 @@ def _check_free(host: str, port: int) -> None:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def _check_real_code(code: object, demo_code: str, *, flag: bool) -> None:
+    """``--real`` needs the user's own pixel code: say so in the words they used."""
+    asked = "--real" if flag else "TIKTOK_PIXEL_DEMO_REAL=1"
+    if code is None:
+        raise CommandError(
+            f"{asked} needs your own pixel code: add --pixel-code CODE (or set TIKTOK_PIXEL_CODE)"
+        )
+    try:
+        own = normalise_pixel_code(code) != demo_code
+    except ValueError as exc:
+        raise CommandError(f"--pixel-code: {exc}") from None
+    if not own:
+        raise CommandError(
+            f"{asked} needs your own pixel code (--pixel-code or TIKTOK_PIXEL_CODE): the demo's "
+            "code is made up and TikTok would reject it"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         from werkzeug.serving import make_server
     except ImportError:
-        raise CommandError("the demo needs Flask: pip install 'tiktok-pixel[flask]'") from None
+        raise CommandError("the demo needs Flask: pip install 'tiktok-pixel[demo]'") from None
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port must be 0-65535, not {args.port}")
     demo = load_demo()
+    settings = demo_settings(args, dict(os.environ))
+    if settings.get("DEMO_REAL_SDK"):
+        _check_real_code(settings.get("TIKTOK_PIXEL_CODE"), demo.DEMO_PIXEL_CODE, flag=args.real)
     try:
-        app = demo.create_app(demo_settings(args, dict(os.environ)))
+        app = demo.create_app(settings)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     _check_free(args.host, args.port)
@@ -154,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{server.server_port}/"
     if not _is_loopback(args.host):
-        print(f"warning: the demo listens on {args.host}, not only this machine", file=sys.stderr)
+        warn("demo", f"the demo listens on {args.host}, not only this machine")
     mode = "TikTok's real events.js" if app.config["DEMO_REAL_SDK"] else "offline SDK stand-in"
     print(f"Demo shop ({mode}): {url}  (Ctrl+C to stop)", flush=True)
     if app.config.get("DEMO_EVENTS_API"):

@@ -8,8 +8,28 @@ import sys
 from typing import Any
 
 from ..collector import PageEvents
-from ..config import PixelConfig
-from . import CommandError
+from ..config import PixelConfig, SettingError
+from . import CommandError, warn
+
+#: ``PixelConfig`` field -> the option that sets it, for messages in the user's words.
+FLAGS: dict[str, str] = {
+    "pixel_codes": "--pixel-code",
+    "use_existing_pixel": "--use-existing-pixel",
+    "auto_page_view": "--no-auto-page-view",
+    "limited_data_use": "--limited-data-use",
+    "consent": "--consent",
+    "default_phone_region": "--default-phone-region",
+    "default_currency": "--default-currency",
+    "sdk_url": "--sdk-url",
+    "runtime_url": "--runtime-url",
+    "inline": "--runtime-url",
+    "mappings": "--mappings",
+}
+
+
+def flag_name(setting: str) -> str:
+    """The command-line option for a ``PixelConfig`` field (the field itself if it has none)."""
+    return FLAGS.get(setting, setting)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -92,7 +112,7 @@ def read_json(name: str, what: str) -> Any:
 
 def config_from_args(args: argparse.Namespace) -> PixelConfig:
     """The :class:`PixelConfig` the options describe; :class:`CommandError` if invalid."""
-    settings: dict[str, object] = {
+    settings: dict[str, Any] = {
         "pixel_codes": tuple(args.pixel_codes),
         "use_existing_pixel": args.use_existing_pixel,
         "auto_page_view": not args.no_auto_page_view,
@@ -109,9 +129,9 @@ def config_from_args(args: argparse.Namespace) -> PixelConfig:
     if getattr(args, "mappings", None):
         settings["mappings"] = read_json(args.mappings, "--mappings")
     try:
-        return PixelConfig(**settings)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        return PixelConfig(**settings)
+    except SettingError as exc:
+        raise CommandError(exc.spelled(flag_name)) from None
 
 
 def queue_events(page: PageEvents, name: str) -> None:
@@ -126,10 +146,7 @@ def queue_events(page: PageEvents, name: str) -> None:
         )
     for index, event in enumerate(events):
         if not isinstance(event, dict):
-            print(
-                f"tiktok-pixel render: warning: event #{index} is not an object; skipped",
-                file=sys.stderr,
-            )
+            warn("render", f"event #{index} is not an object; skipped")
             continue
         page.segment(event)
 

@@ -13,6 +13,7 @@ messageId, never by content), 2 bad arguments or an unreadable file.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import os
 import sys
@@ -22,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ..collector import PageEvents
-from ..config import PixelConfig
-from ..events_api.client import EventsApiClient, SendResult
+from ..config import PixelConfig, SettingError
+from ..events_api.client import EventsApiClient, SendResult, require_httpx
 from ..events_api.payload import events_from_calls
 from ..events_api.request import MAX_FIELD_LENGTH, RequestInfo
 from ..events_api.sender import BackgroundSender
@@ -36,6 +37,12 @@ from ..events_api.settings import (
 from ..segment import map_event
 from . import CommandError
 from .render import read_json
+
+_DEFAULTS: dict[str, Any] = {
+    option.name: option.default for option in dataclasses.fields(EventsApiConfig)
+}
+DEFAULT_TIMEOUT = float(_DEFAULTS["timeout"])
+DEFAULT_MAX_RETRIES = int(_DEFAULTS["max_retries"])
 
 #: Segment types with no Events API counterpart: skipped, not failures.
 NO_SERVER_EVENT = frozenset({"identify", "screen", "group", "alias"})
@@ -66,7 +73,40 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--batch-size", type=int, default=1000, metavar="N", help="events per request (1-1000)"
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds per HTTP request (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=DEFAULT_MAX_RETRIES,
+        metavar="N",
+        help=f"retries of a batch after a retryable failure, 0-100 (default {DEFAULT_MAX_RETRIES})",
+    )
     parser.set_defaults(handler=run)
+
+
+#: ``EventsApiConfig`` field -> the option that sets it, for messages in the user's words.
+FLAGS: dict[str, str] = {
+    "endpoint": "--endpoint",
+    "test_event_code": "--test-event-code",
+    "batch_size": "--batch-size",
+    "timeout": "--timeout",
+    "max_retries": "--max-retries",
+}
+
+
+def _in_flags(message: str) -> str:
+    """An ``EventsApiConfig`` error naming the command-line option instead of the field."""
+    prefix = "events API option "
+    for field_name, flag in FLAGS.items():
+        if message.startswith(f"{prefix}{field_name} "):
+            return flag + message[len(prefix) + len(field_name) :]
+    return message
 
 
 @dataclass
@@ -81,16 +121,23 @@ class InputEvent:
 
 
 class RecordingTransport:
-    """Wraps the client and remembers the last result of every event it carried."""
+    """Wraps the client; remembers the last result and the attempts of every event it carried."""
 
     def __init__(self, client: EventsApiClient) -> None:
         self.client = client
         self.last: dict[int, SendResult] = {}
+        self.attempts: dict[int, int] = {}
+        self.requests = 0
+        self.retry_requests = 0
 
     def send(self, pixel_code: str, events: Sequence[Mapping[str, Any]]) -> SendResult:
+        self.requests += 1
+        if any(id(event) in self.attempts for event in events):
+            self.retry_requests += 1
         result = self.client.send(pixel_code, events)
         for event in events:
             self.last[id(event)] = result
+            self.attempts[id(event)] = self.attempts.get(id(event), 0) + 1
         return result
 
     def close(self) -> None:
@@ -205,6 +252,10 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        require_httpx()
+    except ImportError as exc:
+        raise CommandError(str(exc)) from None
     token = os.environ.get(DEFAULT_TOKEN_ENV, "").strip()
     if not token:
         raise CommandError(
@@ -217,15 +268,20 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         pixel = PixelConfig(pixel_codes=args.pixel_code)
+    except SettingError as exc:
+        raise CommandError(exc.spelled(lambda name: "--pixel-code")) from None
+    try:
         api = EventsApiConfig(
             access_token=token,
             pixel_codes=pixel.pixel_codes,
             endpoint=args.endpoint,
             test_event_code=args.test_event_code,
             batch_size=args.batch_size,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
         )
     except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(_in_flags(str(exc))) from None
     items = read_json(args.events, "--events")
     if not isinstance(items, list):
         raise CommandError(
@@ -266,10 +322,14 @@ def run(args: argparse.Namespace) -> int:
     failed = [o for o in inputs if o.failed]
     skipped = [o for o in inputs if o.skipped]
     accepted = len(inputs) - len(failed) - len(skipped)
+    results = [transport.last.get(id(event)) for event in data]
+    sent = sum(1 for result in results if result is not None and result.ok)
+    retried = sum(1 for event in data if transport.attempts.get(id(event), 0) > 1)
     print(
         f"{len(inputs)} input event(s): {accepted} accepted, {len(failed)} failed, "
-        f"{len(skipped)} skipped; Events API: {stats.sent} sent, {stats.retried} retried, "
-        f"{stats.failed} failed in {stats.requests} request(s)"
+        f"{len(skipped)} skipped; Events API events: {sent} sent, {len(data) - sent} failed, "
+        f"{retried} retried; {transport.requests} request(s), "
+        f"{transport.retry_requests} of them retries"
     )
     for entry in failed:
         label = f"#{entry.index}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..calls import Call
 from ..config import PixelConfig
@@ -93,7 +93,7 @@ def check_consent_function(value: Any, *, name: str) -> ConsentFunction | None:
             f"{name} must be a callable(request) -> bool telling whether the visitor granted "
             f"consent, not {type(value).__name__}"
         )
-    return value
+    return cast("ConsentFunction | None", value)
 
 
 def consent_hold_unanswered(pixel_config: PixelConfig | None, consent: Any) -> bool:

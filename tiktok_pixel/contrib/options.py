@@ -8,10 +8,10 @@ Flask as config keys with a ``TIKTOK_PIXEL_`` prefix (``TIKTOK_PIXEL_CODE``,
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..config import PixelConfig
+from ..config import PixelConfig, SettingError
 
 #: Option name (Django spelling) -> ``PixelConfig`` field.
 CONFIG_OPTIONS: dict[str, str] = {
@@ -42,6 +42,39 @@ INTEGRATION_OPTIONS: frozenset[str] = frozenset(
 )
 
 ALL_OPTIONS: frozenset[str] = frozenset(CONFIG_OPTIONS) | INTEGRATION_OPTIONS
+
+#: What each option does, in one line: the source of the documentation's settings reference
+#: (``docs/gen_pages.py``). A test fails when an option has no entry here.
+OPTION_HELP: dict[str, str] = {
+    "PIXEL_CODE": "one pixel code or a list; with several, every call goes to each pixel "
+    "through `ttq.instance(code)`. Required unless `USE_EXISTING` is set (or the "
+    "integration is disabled)",
+    "USE_EXISTING": "render no loader, no `load()`, no `page()`: hand the calls to the "
+    "`window.ttq` already on the page, or to one that appears within 10 s (a tag manager)",
+    "AUTO_PAGE_VIEW": "call `ttq.page()` once after loading each pixel",
+    "LIMITED_DATA_USE": "load with `{limited_data_use: true}`",
+    "CONSENT": '`"hold"`: `ttq.holdConsent()` before `load`, so nothing is sent until the page '
+    "calls `ttq.grantConsent()`",
+    "DEFAULT_CURRENCY": "currency for a `value` given without one (one of TikTok's 61 codes)",
+    "DEFAULT_PHONE_REGION": 'region (`"GB"`, `"US"`) for phone numbers written without `+country`',
+    "SDK_URL": "where `events.js` is loaded from: TikTok's by default; a first-party proxy or "
+    "an offline stand-in",
+    "INLINE": "`False`: no inline JavaScript at all; the calls go into a JSON data block read by "
+    "the static `tiktok_pixel.js` the integration serves",
+    "MAPPINGS": "how Segment-spec events become TikTok calls: a mapping spec (see Segment-spec "
+    "events)",
+    "DEBUG": "log the validator's findings on each render and add them to the page as a JSON "
+    "data block",
+    "ENABLED": "`False`: render nothing and keep nothing in the session (views may still call "
+    "`track`). Flask's default is `not app.testing`",
+    "AUTO_INJECT": "insert the fragment before `</head>` of HTML responses that lack it",
+    "NONCE": "`callable(request) -> str`: the request's CSP nonce, when no CSP library provides "
+    "one (Django also takes a dotted path)",
+    "EVENTS_API": "a dict of Events API options: every `track` is also sent server-side with the "
+    "same `event_id`",
+    "CONSENT_GRANTED": "`callable(request) -> bool`: whether this visitor granted consent; needed "
+    "for mirroring under `CONSENT` `hold` (Django also takes a dotted path)",
+}
 
 
 #: Names people reach for that mean an option under another name (TikTok calls the code a
@@ -77,14 +110,24 @@ def unknown_options(options: Mapping[str, Any]) -> list[str]:
     return sorted(key for key in options if key not in ALL_OPTIONS)
 
 
+#: ``PixelConfig`` field -> option name (Django spelling).
+FIELD_OPTIONS: dict[str, str] = {field: option for option, field in CONFIG_OPTIONS.items()}
+
+
 def config_from_options(
-    options: Mapping[str, Any], *, source: str, runtime_url: str | None = None
+    options: Mapping[str, Any],
+    *,
+    source: str,
+    runtime_url: str | None = None,
+    option_name: Callable[[str], str] | None = None,
 ) -> PixelConfig:
     """Build the ``PixelConfig`` from options given by their Django names.
 
     ``source`` names where they came from (``"settings.TIKTOK_PIXEL"``, ``"app.config"``) for the
     error message; ``runtime_url`` is where the integration serves ``static/tiktok_pixel.js``.
-    Raises ``ValueError`` naming the option for anything invalid or unknown.
+    ``option_name`` spells an option the way the user wrote it (``flask_key`` for Flask; e.g.
+    ``repr`` for Django's dict keys): given, an invalid value's message names the option instead
+    of the ``PixelConfig`` field. Raises ``ValueError`` for anything invalid or unknown.
     """
     unknown = unknown_options(options)
     if unknown:
@@ -97,5 +140,14 @@ def config_from_options(
         fields.setdefault("runtime_url", runtime_url)
     try:
         return PixelConfig.from_mapping(fields, source=source)
+    except SettingError as exc:
+        if option_name is None:
+            raise ValueError(f"{source}: {exc}") from None
+        spell = option_name
+
+        def name(field: str) -> str:
+            return spell(FIELD_OPTIONS[field]) if field in FIELD_OPTIONS else field
+
+        raise ValueError(f"{source}: {exc.spelled(name)}") from None
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{source}: {exc}") from None

@@ -15,7 +15,7 @@ from django.template import engines
 
 def product(request: HttpRequest, sku: str) -> HttpResponse:
     request.tiktok_pixel.track(  # type: ignore[attr-defined]
-        "ViewContent", content_ids=sku, value="19.99", currency="EUR", content_type="product"
+        "ViewContent", content_ids=sku, value=19.99, currency="EUR", content_type="product"
     )
     template = request.GET.get("template", "page.html")
     return render(request, template, {"title": sku, "nonce": request.GET.get("nonce")})
