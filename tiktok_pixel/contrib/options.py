@@ -63,6 +63,10 @@ OPTION_HELP: dict[str, str] = {
     "the static `tiktok_pixel.js` the integration serves",
     "MAPPINGS": "how Segment-spec events become TikTok calls: a mapping spec (see Segment-spec "
     "events)",
+    "PII_POLICY": '`"hash"` (default), `"drop"` or `"raise"`: what `track()` does with an email '
+    "or phone number found in its params under any name, at any depth or in a URL (see Privacy)",
+    "URL_PARAMS_ALLOWED": "glob patterns of URL query parameters the privacy guard never touches "
+    "(default `utm_*`, `ttclid`, `gclid`, `fbclid`)",
     "DEBUG": "log the validator's findings on each render and add them to the page as a JSON "
     "data block",
     "ENABLED": "`False`: render nothing and keep nothing in the session (views may still call "
