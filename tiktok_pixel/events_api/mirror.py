@@ -73,19 +73,6 @@ class EventsApiMirror:
     def __repr__(self) -> str:
         return f"<EventsApiMirror {', '.join(self.pixel_codes)} via {self.api_config.backend}>"
 
-    @classmethod
-    def from_options(
-        cls,
-        pixel_config: PixelConfig,
-        options: Mapping[str, Any],
-        *,
-        source: str = "EVENTS_API",
-        sender: BackgroundSender | None = None,
-    ) -> EventsApiMirror:
-        """Build from the integration option dict; ``ValueError`` naming ``source`` if invalid."""
-        config = EventsApiConfig.from_mapping(options, source=source)
-        return cls(pixel_config, config, sender=sender)
-
     def request_info(self, environ: Mapping[str, Any]) -> RequestInfo:
         """:class:`RequestInfo` from a WSGI environ, trusting ``proxy_hops`` proxies."""
         return RequestInfo.from_wsgi_environ(environ, proxy_hops=self.api_config.proxy_hops)
