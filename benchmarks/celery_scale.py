@@ -35,6 +35,10 @@ WORKER_TOKEN = "worker-own-token-0123456789"
 _OK = b'{"code":0,"message":"OK","request_id":"scale","data":{}}'
 
 
+#: The EventSink of the :func:`run_scale` under way (for a ``during`` callback to slow it down).
+CURRENT_SINK: EventSink | None = None
+
+
 def redis_server_path() -> str | None:
     return shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -161,11 +165,14 @@ class EventSink:
                     time.sleep(sink.delay)
                 with sink.lock:
                     sink.in_flight -= 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(_OK)))
-                self.end_headers()
-                self.wfile.write(_OK)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(_OK)))
+                    self.end_headers()
+                    self.wfile.write(_OK)
+                except OSError:  # the client was killed while we held its answer
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -209,6 +216,10 @@ class Worker:
     process: subprocess.Popen[bytes]
     name: str
     log: Path
+    ready_file: Path
+
+    def ready(self) -> bool:
+        return self.ready_file.exists()
 
     def cpu_seconds(self) -> float:
         total = _cpu_seconds(self.process.pid)
@@ -234,6 +245,7 @@ def start_worker(
         "TP_BROKER_URL": broker,
         "TP_ENDPOINT": endpoint,
         "TP_WORKER_TOKEN": WORKER_TOKEN,
+        "TP_READY_FILE": str(directory / f"{name}.ready"),
         "PYTHONPATH": str(ROOT),
         **env,
     }
@@ -242,7 +254,7 @@ def start_worker(
     args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     with open(log, "ab") as out:
         process = subprocess.Popen(args, cwd=ROOT, env=environ, stdout=out, stderr=out)
-    return Worker(process, name, log)
+    return Worker(process, name, log, directory / f"{name}.ready")
 
 
 def start_web(
@@ -301,8 +313,10 @@ def run_scale(
     ``during(redis, workers)`` runs while events flow (to kill things). Returns the counts
     at the sink once every event arrived or ``deadline`` seconds passed.
     """
+    global CURRENT_SINK
     deadline = deadline if deadline is not None else 120.0 + events / 250
     with tempfile.TemporaryDirectory(prefix="tp-scale-") as tmp, EventSink() as sink:
+        CURRENT_SINK = sink
         directory = Path(tmp)
         broker = RedisServer(directory, durable=durable)
         broker.start()
@@ -319,6 +333,9 @@ def run_scale(
                         **(worker_env or {}),
                     )
                 )
+            if not wait_until(lambda: all(w.ready() for w in running), 120, step=0.1):
+                raise RuntimeError("the Celery workers did not start: see their logs")
+            baseline = sum(w.cpu_seconds() for w in running)  # start-up CPU left out
             start = time.monotonic()
             share = [events // webs + (1 if i < events % webs else 0) for i in range(webs)]
             offsets = [sum(share[:i]) for i in range(webs)]
@@ -334,7 +351,7 @@ def run_scale(
             # Let any late duplicate arrive before counting.
             wait_until(lambda: False, 1.0, step=0.1)
             seconds = time.monotonic() - start
-            cpu = sum(w.cpu_seconds() for w in running)
+            cpu = sum(w.cpu_seconds() for w in running) - baseline
             stats = []
             for off in offsets:
                 text = (directory / f"web-{off}.json").read_text().strip()

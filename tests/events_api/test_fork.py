@@ -140,3 +140,69 @@ def test_the_thread_of_the_parent_is_not_assumed_in_the_child(sink: EventSink) -
     assert "queued-in-parent" not in sink.ids  # the parent's queue stays the parent's
     assert sender.close(timeout=5)
     assert sorted(sink.ids) == ["from-child", "queued-in-parent"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("preload", [True, False], ids=["preload", "no-preload"])
+def test_under_gunicorn(sink: EventSink, preload: bool, tmp_path: Any) -> None:
+    """gunicorn's 2 sync workers on 127.0.0.1, with and without ``--preload``."""
+    import concurrent.futures
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    from benchmarks.celery_scale import free_port, wait_until
+
+    root = Path(__file__).resolve().parents[2]
+    port = free_port()
+    args = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    args += ["--chdir", str(root), "--graceful-timeout", "10", "--log-level", "warning"]
+    args += ["--preload"] if preload else []
+    args += ["tests.events_api.gunicorn_app:app"]
+    env = {**os.environ, "TP_ENDPOINT": sink.url, "PYTHONPATH": str(root)}
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(args, env=env, stdout=out, stderr=out)
+    base = f"http://127.0.0.1:{port}/"
+
+    warm: dict[str, Any] = {}
+
+    def up() -> bool:
+        try:
+            warm.update(httpx.get(base + "?warmup", timeout=2).json())
+        except (httpx.HTTPError, ValueError):
+            return False
+        return True
+
+    try:
+        assert wait_until(up, 60, step=0.1), log.read_text()
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(
+                pool.map(lambda i: httpx.get(f"{base}?req-{i}", timeout=20).json(), range(40))
+            )
+    finally:
+        server.terminate()
+        server.wait(30)
+    with sink.lock:
+        ids = dict(sink.ids)
+        log_ports = list(sink.log)
+    assert all(ids.get(f"req-{i}") == 1 for i in range(40)), ids  # each once
+    assert all(a["retried"] == 0 and a["failed"] == 0 for a in answers)  # no first-request failure
+    pids = {a["pid"] for a in answers}
+    master_import = [k for k in ids if k.startswith("import-")]
+    if preload:
+        assert len(master_import) == 1  # only the master imported (and sent) before forking
+        master_port = next(port for port, sent in log_ports if master_import[0] in sent)
+        worker_ports = {port for port, sent in log_ports if any(s.startswith("req-") for s in sent)}
+        assert master_port not in worker_ports  # no worker wrote on the master's connection
+    else:
+        assert len(master_import) == 2  # each worker imported the app itself
+    for pid in pids:
+        last = max((a for a in answers if a["pid"] == pid), key=lambda a: a["sent"])
+        served = sum(1 for a in answers if a["pid"] == pid)
+        # a worker's counters hold its own sends only (its requests, the warm-up if it served
+        # it and, without --preload, its own import-time event), never the master's
+        expected = served + (pid == warm["pid"]) + (0 if preload else 1)
+        assert last["sent"] == expected, (pid, last, served)
