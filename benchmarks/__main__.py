@@ -18,6 +18,7 @@ MODULES = (
     "bench_sizes",
     "bench_flask",
     "bench_events_api",
+    "bench_celery",
     "bench_load",
 )
 

@@ -24,7 +24,7 @@ from tiktok_pixel.events_api import (
     Outcome,
     api_event,
 )
-from tiktok_pixel.events_api.payload import encode_event
+from tiktok_pixel.events_api.payload import encode_batch, encode_body, encode_event, request_body
 
 SURROGATE = "mug \ud800"
 HUGE = 10**4300  # 4,301 digits: Python cannot even write it as text
@@ -170,11 +170,22 @@ def test_the_client_encodes_each_event_on_its_own(
     assert "value is NaN or infinite" in caplog.text
 
 
+def test_a_batch_encodes_like_the_whole_body_when_nothing_is_wrong() -> None:
+    events = ordinary(50)
+    whole = encode_body(request_body(CODE, events, test_event_code="T1"))
+    assert json.loads(encode_batch(CODE, events, test_event_code="T1")) == json.loads(whole)
+    mixed = encode_batch(CODE, [encode_event(events[0]), events[1]])
+    assert json.loads(mixed)["data"] == events[:2]
+
+
 def test_encode_event_fast_path_and_exact_check() -> None:
     event = api_event("AddToCart", "x", event_time=1_700_000_000, properties={"n": 2**53})
     assert json.loads(encode_event(event))["properties"]["n"] == 2**53
     too_big = {**event, "properties": {"n": 2**53 + 1, "id": "1234567890123456789"}}
     assert json.loads(encode_event(too_big))["properties"] == {"id": "1234567890123456789"}
+    assert json.loads(encode_event({"a": [1, -(2**53) - 1, 2**53]}))["a"] == [1, 2**53]
+    hashes = {"h": "ab" + "1" * 40, "url": "https://x.example/?a=1,12345678901234567890"}
+    assert json.loads(encode_event(hashes)) == hashes  # digit runs in strings are kept
     assert json.loads(encode_event({"a": "\ud83d\ude00"}))["a"] == "\U0001f600"  # a split pair
     with pytest.raises(TypeError):
         encode_event(["not", "an", "event"])  # type: ignore[arg-type]

