@@ -37,6 +37,21 @@ def test_token_is_never_shown() -> None:
     assert SECRET not in str(info.value) and "Bearer" in str(info.value)
 
 
+def test_no_events_api_object_shows_the_token_in_its_repr() -> None:
+    from tiktok_pixel import PixelConfig
+    from tiktok_pixel.contrib.celery import CeleryTransport
+    from tiktok_pixel.events_api import BackgroundSender, EventsApiClient, EventsApiMirror
+
+    config = EventsApiConfig.from_mapping({"ACCESS_TOKEN": SECRET, "BATCH_SIZE": 10})
+    client = EventsApiClient.from_config(config)
+    sender = BackgroundSender.from_config(config, client)
+    mirror = EventsApiMirror(PixelConfig(pixel_codes=CODE), config, sender=sender)
+    objects = [config, client, sender, mirror, CeleryTransport(), config.public_settings()]
+    for thing in objects:
+        assert SECRET not in repr(thing) and SECRET not in str(thing)
+    mirror.close(0)
+
+
 def test_from_mapping_upper_and_lower_case() -> None:
     config = EventsApiConfig.from_mapping(
         {
