@@ -44,7 +44,7 @@ SECONDS_BOUNDS: dict[str, tuple[float, float]] = {
     "log_interval": (1.0, 3600.0),
 }
 #: Whole-number settings: (lowest, highest). A full queue of the largest size holds about
-#: 1.5 GB of events (~1.5 KB each, see docs/events-api.md); 20 retries at the longest backoff
+#: 1.9 GB of events (~1.9 KB each, see docs/events-api.md); 20 retries at the longest backoff
 #: keep a batch for at most 200 minutes.
 INT_BOUNDS: dict[str, tuple[int, int]] = {
     "batch_size": (1, MAX_BATCH_SIZE),
