@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import threading
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,16 @@ _configured: EventsApiConfig | None = None
 _from_environment: EventsApiConfig | None = None
 _clients: dict[tuple[Any, ...], EventsApiClient] = {}
 _lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    """In a forked child (Celery's prefork pool): a lock held at the fork would never open."""
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def configure(config: EventsApiConfig | None) -> None:
