@@ -289,6 +289,7 @@ class ScaleReport:
     duplicated: int
     worker_cpu: float
     seconds: float
+    requests: int = 0
     web_stats: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -367,6 +368,7 @@ def run_scale(
             received = sum(ids.values())
             duplicated = sum(n - 1 for n in ids.values() if n > 1)
             tokens = set(sink.tokens)
+            requests = sink.requests
         if tokens - {WORKER_TOKEN}:
             raise RuntimeError("the stand-in received a token other than the worker's own")
         return ScaleReport(
@@ -377,6 +379,7 @@ def run_scale(
             duplicated=duplicated,
             worker_cpu=cpu,
             seconds=seconds,
+            requests=requests,
             web_stats=stats,
         )
 

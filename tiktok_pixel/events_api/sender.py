@@ -159,7 +159,6 @@ class BackgroundSender:
 
     def _init_state(self) -> None:
         """Everything that belongs to one process: queue, thread, locks, counters."""
-        self._pid = os.getpid()
         self._random = random.Random()
         self._throttle = _Throttle(self.log_interval)
         self._lock = threading.Lock()  # counters touched by request threads, start-up
