@@ -20,7 +20,8 @@ def run(quick: bool) -> list[Result]:
     report = run_scale(events, webs=4, workers=2)
     note = (
         f"{events:,} events from 4 web processes, 2 worker processes, Redis on 127.0.0.1; "
-        f"{report.received:,} events received in {report.requests:,} requests, {report.seconds:.1f} s"
+        f"{report.received:,} events received in {report.requests:,} requests, "
+        f"{report.seconds:.1f} s"
     )
     return [
         Result("celery+redis: events lost", report.lost, "events", "0", report.lost == 0, note),
