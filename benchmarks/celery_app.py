@@ -26,8 +26,13 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     broker_connection_max_retries=None,
     worker_cancel_long_running_tasks_on_connection_loss=False,
-    # A message a dead worker held is visible again after this many seconds.
-    broker_transport_options={"visibility_timeout": float(os.environ.get("TP_VISIBILITY", "60"))},
+    # A message a dead worker (or a lost connection) held is visible again after this many
+    # seconds; the sweep that restores it runs every second (kombu's default: ~100 s).
+    broker_transport_options={
+        "visibility_timeout": float(os.environ.get("TP_VISIBILITY", "60")),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    },
 )
 tp_celery.configure(
     EventsApiConfig(

@@ -66,10 +66,15 @@ def test_the_broker_killed_for_ten_seconds_loses_nothing() -> None:
     The web processes' senders retry handing batches over; the broker keeps what it accepted
     (append-only file, fsync per write); the workers reconnect.
     """
+    from benchmarks import celery_scale
+
     killed: dict[str, float] = {}
 
     def kill_and_restart(broker: RedisServer, workers: list[Worker]) -> None:
-        time.sleep(3.0)  # events are flowing: the web processes take ~20 s
+        sink = celery_scale.CURRENT_SINK
+        assert sink is not None
+        # events are flowing (the web processes take 30 s to publish theirs)
+        assert wait_until(lambda: sink.unique() >= 100, 120)
         broker.kill()
         killed["at"] = time.monotonic()
         time.sleep(10.0)
@@ -77,7 +82,15 @@ def test_the_broker_killed_for_ten_seconds_loses_nothing() -> None:
         killed["down"] = time.monotonic() - killed["at"]
 
     report = run_scale(
-        2_000, webs=4, workers=2, durable=True, web_seconds=20.0, during=kill_and_restart
+        2_000,
+        webs=4,
+        workers=2,
+        durable=True,
+        web_seconds=30.0,
+        during=kill_and_restart,
+        deadline=300.0,
+        # a task whose acknowledgement died with the broker is run again after 10 s
+        worker_env={"TP_VISIBILITY": "10"},
     )
     print(
         f"\nbroker down {killed['down']:.1f} s: {report.lost} lost, {report.duplicated} "
@@ -85,13 +98,16 @@ def test_the_broker_killed_for_ten_seconds_loses_nothing() -> None:
     )
     assert killed["down"] >= 10.0
     assert report.lost == 0, report
-    assert report.duplicated == 0, report
     assert all(s.get("failed") == 0 and s.get("dropped") == 0 for s in report.web_stats)
     assert sum(s.get("retried", 0) for s in report.web_stats) > 0  # hand-over was retried
+    # A task under way when the broker died cannot be acknowledged: it runs again (acks_late),
+    # so its events may arrive twice; TikTok's event_id dedup drops the repeat. At most the
+    # batches the two workers held at that moment.
+    assert report.duplicated <= 2 * 200, report
 
 
 def test_a_worker_killed_mid_batch_has_its_batch_redelivered() -> None:
-    """SIGKILL the pool process while its request to TikTok is under way (acks_late)."""
+    """SIGKILL each worker's pool process while its request to TikTok is under way (acks_late)."""
     seen: dict[str, Any] = {}
 
     def kill_mid_batch(broker: RedisServer, workers: list[Worker]) -> None:
@@ -99,14 +115,13 @@ def test_a_worker_killed_mid_batch_has_its_batch_redelivered() -> None:
 
         sink = celery_scale.CURRENT_SINK
         assert sink is not None
-        sink.delay = 0.5  # each request takes 0.5 s: a batch is mid-flight most of the time
-        assert wait_until(lambda: sink.in_flight > 0, 60)
-        children = pool_children(workers[0].process.pid)
-        assert children, "the prefork worker has no pool process"
-        with sink.lock:
-            seen["before"] = sum(sink.ids.values())
-        os.kill(children[0], signal.SIGKILL)
-        seen["killed"] = children[0]
+        sink.delay = 5.0  # each answer is held 5 s: both workers end up mid-request
+        assert wait_until(lambda: sink.in_flight >= 2, 120)
+        children = [child for w in workers for child in pool_children(w.process.pid)]
+        assert len(children) == 2, "each prefork worker has one pool process"
+        for child in children:  # both are mid-batch: their requests have not been answered
+            os.kill(child, signal.SIGKILL)
+        seen["killed"] = len(children)
         sink.delay = 0.0
 
     report = run_scale(
