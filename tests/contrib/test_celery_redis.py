@@ -88,7 +88,7 @@ def test_the_broker_killed_for_ten_seconds_loses_nothing() -> None:
         durable=True,
         web_seconds=30.0,
         during=kill_and_restart,
-        deadline=300.0,
+        deadline=150.0,
         # a task whose acknowledgement died with the broker is run again after 10 s
         worker_env={"TP_VISIBILITY": "10"},
     )
@@ -104,7 +104,7 @@ def test_the_broker_killed_for_ten_seconds_loses_nothing() -> None:
     # ... and the broker kept what it accepted. One window is kombu's, not ours: its Redis
     # transport takes a message off the queue (BRPOP) and only then records it as unacked (a
     # second command), so a task being handed to a worker at the very instant Redis dies is in
-    # no durable place. We saw it lose one single-event task in 1 of 6 runs; anything more
+    # no durable place. We saw it lose one single-event task in 2 of 7 runs; anything more
     # would be a real loss.
     assert report.lost <= 2, report
     # A task under way when the broker died cannot be acknowledged: it runs again (acks_late),
