@@ -19,6 +19,7 @@ MODULES = (
     "bench_sizes",
     "bench_flask",
     "bench_events_api",
+    "bench_celery",
     "bench_load",
     "bench_privacy",
 )

@@ -13,12 +13,21 @@ import os
 import statistics
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tiktok_pixel import PageEvents, PixelConfig
-from tiktok_pixel.events_api import EventsApiConfig, EventsApiMirror, RequestInfo
+from tiktok_pixel.events_api import (
+    BackgroundSender,
+    EventsApiConfig,
+    EventsApiMirror,
+    Outcome,
+    RequestInfo,
+    SendResult,
+)
+from tiktok_pixel.events_api.payload import events_from_calls
 
 from .common import Result
 
@@ -127,13 +136,81 @@ def _run_once(n: int) -> tuple[float, float, list[float], int]:
         return n / elapsed, n / cpu, latencies, counter.requests
 
 
+class _HeldTransport:
+    """Holds the sender's first request until released, so everything else stays queued."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def send(self, pixel_code: str, events: object) -> SendResult:
+        self.release.wait(60)
+        return SendResult(Outcome.ACCEPTED, len(events))  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.release.set()
+
+
+def memory_per_queued_event(n: int) -> float:
+    """Bytes a queued event holds (tracemalloc): a full AddToCart page's server event.
+
+    Identify (email, external_id, phone: hashed), a product with contents, value, currency and
+    the request's IP, user agent, URL, referrer, _ttp and ttclid.
+    """
+    pixel = PixelConfig(pixel_codes=CODE, default_currency="EUR")
+    request = RequestInfo(
+        ip="203.0.113.7",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0 Safari/537.36",
+        url="https://shop.example/products/blue-mug?utm_source=tiktok",
+        referrer="https://shop.example/collections/mugs",
+        ttp="01HZ8F3P2V9W-ttp-cookie-value",
+        ttclid="E.C.P.ttclid-value-0123456789",
+    )
+    transport = _HeldTransport()
+    sender = BackgroundSender(transport, queue_size=n + 1, batch_size=1, flush_interval=60.0)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(n):
+            page = PageEvents(pixel)
+            page.identify(
+                email=f"shopper{i}@example.com", external_id=f"c-{i}", phone_number="+4915112345678"
+            )
+            page.track(
+                "AddToCart",
+                value=19.99,
+                content_type="product",
+                contents=[{"content_id": f"sku-{i}", "price": 19.99, "quantity": 1}],
+            )
+            for _, event in events_from_calls(page.calls, request=request):
+                sender.enqueue(CODE, event)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        transport.release.set()
+        sender.close(timeout=5)
+    return held / n
+
+
 def run(quick: bool) -> list[Result]:
     n = 5_000 if quick else 50_000
     with _one_cpu() as pinned:
         wall_rate, cpu_rate, latencies, requests = _run_once(n)
     latencies.sort()
     where = "pinned to one CPU" if pinned else "not pinned"
+    queued = 2_000 if quick else 10_000
+    per_event = memory_per_queued_event(queued)
     return [
+        Result(
+            "events API: memory per queued event",
+            per_event,
+            "bytes",
+            note=(
+                f"tracemalloc over {queued:,} queued AddToCart events (hashed identify, contents, "
+                f"full request context); a full default queue (10,000) is "
+                f"{per_event * 10_000 / 1e6:.1f} MB"
+            ),
+        ),
         Result(
             "events API: events per CPU-second",
             cpu_rate,

@@ -85,3 +85,25 @@ def test_is_jsonable() -> None:
         cursor.append([])
         cursor = cursor[0]
     assert not is_jsonable(deep)
+
+
+def test_numbers_beyond_2_53_and_lone_surrogates_are_refused() -> None:
+    """Values JSON readers cannot take the same way (tiktok_pixel.jsonsafe)."""
+    assert to_number(2**53) == 2**53 and to_number(-(2**53)) == -(2**53)
+    assert to_number(2**53 + 1) is None and to_number(str(2**60)) is None
+    assert to_number(10**4300) is None and to_number("9" * 5000) is None
+    assert to_text(2**60) == str(2**60)  # an id: text, kept exactly
+    assert to_text(10**4300) is None  # too long for Python to write
+    assert to_text("mug \ud800") is None and to_text("mug \u2603") == "mug \u2603"
+    assert not is_jsonable({"a": [2**53 + 1]}) and not is_jsonable("\udc00")
+    problems = Problems()
+    params = coerce_params(
+        {"value": 2**60, "order_id": "ok", "description": "x\ud800", "note": {"k": "\ud800"}},
+        problems,
+    )
+    assert params == {"order_id": "ok"}
+    assert problems == [
+        "value is an integer beyond ±2**53, which JSON readers cannot hold exactly",
+        "description holds a lone surrogate (text that is not valid Unicode)",
+        "note holds a lone surrogate (text that is not valid Unicode)",
+    ]

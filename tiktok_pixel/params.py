@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .currencies import normalise_currency
+from .jsonsafe import LONE_SURROGATE, UNSAFE_INT, json_problem, safe_int, valid_text
 
 #: The parameters TikTok documents for web events, with the coercion each one gets.
 NUMBER_PARAMS = frozenset({"value", "num_items", "predicted_ltv"})
@@ -64,24 +65,30 @@ class Problems(list[str]):
 def _number(name: str, value: object, problems: Problems) -> int | float | None:
     number = to_number(value)
     if number is None:
-        problems.append(f"{name} is not a number")
+        problems.append(_why_not(name, value, "a number"))
     elif isinstance(value, str):
         problems.coerced.append(f"{name} was a string, sent as the number {number!r}")
     return number
 
 
 def to_number(value: object) -> int | float | None:
-    """An int or finite float from a number or numeric string; ``None`` if there is none."""
+    """An int or finite float from a number or numeric string; ``None`` if there is none.
+
+    Integers beyond ±2**53 give ``None`` too: JSON readers cannot hold them exactly
+    (:mod:`tiktok_pixel.jsonsafe`).
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if safe_int(value) else None
     if isinstance(value, str):
         text = value.strip()
         try:
-            return int(text)
+            whole = int(text)
         except ValueError:
             pass
+        else:
+            return whole if safe_int(whole) else None
         try:
             number = float(text)
         except ValueError:
@@ -94,27 +101,36 @@ def to_number(value: object) -> int | float | None:
 
 
 def to_text(value: object) -> str | None:
-    """A string from a string or number (ids are often ints in a shop database)."""
+    """A string from a string or number (ids are often ints in a shop database).
+
+    ``None`` for text that is not valid Unicode (a lone surrogate) and for an integer too long
+    to write (more than 4,300 digits).
+    """
     if isinstance(value, str):
-        return value
+        return value if valid_text(value) else None
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # int above Python's 4,300-digit conversion limit
+            return None
     return None
 
 
 def is_jsonable(value: object, depth: int = 0) -> bool:
-    """True if ``value`` serialises to JSON exactly (no NaN, only str keys, bounded depth)."""
-    if value is None or isinstance(value, str | bool | int):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if depth > 20:
-        return False
-    if isinstance(value, list | tuple):
-        return all(is_jsonable(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_jsonable(v, depth + 1) for k, v in value.items())
-    return False
+    """True if ``value`` is JSON every reader takes the same way (:mod:`~tiktok_pixel.jsonsafe`).
+
+    No NaN, no integers beyond ±2**53, no lone surrogates, only str keys, bounded depth.
+    """
+    return json_problem(value, depth) is None
+
+
+def _why_not(name: str, value: object, kind: str) -> str:
+    """The problem line for a value of ``name`` that is not ``kind``, as precise as we can."""
+    if isinstance(value, int) and not isinstance(value, bool) and not safe_int(value):
+        return f"{name} {UNSAFE_INT}"
+    if isinstance(value, str) and not valid_text(value):
+        return f"{name} {LONE_SURROGATE}"
+    return f"{name} is not {kind}"
 
 
 def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any] | None:
@@ -132,13 +148,15 @@ def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any]
         elif key in ITEM_STRING_KEYS:
             text = to_text(raw)
             if text is None:
-                problems.append(f"contents[{index}].{key} is not a string")
+                problems.append(_why_not(f"contents[{index}].{key}", raw, "a string"))
             else:
                 out[key] = text
-        elif isinstance(key, str) and is_jsonable(raw):
+        elif not isinstance(key, str) or not valid_text(key):
+            problems.append(f"contents[{index}] has a key that is not valid text")
+        elif (why := json_problem(raw)) is None:
             out[key] = raw
         else:
-            problems.append(f"contents[{index}].{key} is not JSON-serialisable")
+            problems.append(f"contents[{index}].{key} {why}")
     return out
 
 
@@ -156,7 +174,7 @@ def coerce_param(name: str, value: object, problems: Problems) -> Any:
     if name in STRING_PARAMS:
         text = to_text(value)
         if text is None:
-            problems.append(f"{name} is not a string")
+            problems.append(_why_not(name, value, "a string"))
         return text
     if name == "content_ids":
         if isinstance(value, list | tuple):
@@ -174,9 +192,10 @@ def coerce_param(name: str, value: object, problems: Problems) -> Any:
             return None
         items = [_coerce_item(i, item, problems) for i, item in enumerate(value)]
         return [item for item in items if item is not None]
-    if is_jsonable(value):
+    why = json_problem(value)
+    if why is None:
         return value
-    problems.append(f"{name} is not JSON-serialisable")
+    problems.append(f"{name} {why}")
     return None
 
 

@@ -56,7 +56,11 @@ def test_add_to_cart_in_the_demo_reaches_pixel_and_events_api_with_one_event_id(
     events = server_events(demo, api)
     [server_call] = [event for event in events if event["event"] == "AddToCart"]
     assert server_call["event_id"] == pixel_call.event_id
-    assert server_call["properties"]["contents"] == pixel_call.params["contents"]
+    # the server event also carries the event's content_type on each item (TikTok's template)
+    content_type = pixel_call.params["content_type"]
+    assert server_call["properties"]["contents"] == [
+        {**item, "content_type": content_type} for item in pixel_call.params["contents"]
+    ]
     assert server_call["properties"]["value"] == pixel_call.params["value"] == 29.0
     assert server_call["user"]["ttp"] == "ttp-demo-visitor"
     assert server_call["user"]["ttclid"] == "E.C.P.demo"

@@ -36,6 +36,9 @@ class Received:
     headers: dict[str, str]
     body: Any
     raw: bytes
+    #: The client's TCP port: two requests on one connection share it.
+    port: int = 0
+    accepted: bool = False
 
 
 class FakeEventsApi:
@@ -46,6 +49,8 @@ class FakeEventsApi:
         self.default = Reply()
         self.received: list[Received] = []
         self.release = threading.Event()
+        #: Optional ``rule(body) -> Reply | None`` consulted before the script (content-aware).
+        self.rule: Any = None
         self._lock = threading.Lock()
         server.expect_request(PATH, method="POST").respond_with_handler(self._handle)
 
@@ -62,9 +67,14 @@ class FakeEventsApi:
             body = json.loads(raw)
         except ValueError:
             body = None
+        port = int(request.environ.get("REMOTE_PORT") or 0)
         with self._lock:
-            self.received.append(Received(dict(request.headers), body, raw))
-            reply = self.script.popleft() if self.script else self.default
+            reply = self.rule(body) if self.rule is not None else None
+            if reply is None:
+                reply = self.script.popleft() if self.script else self.default
+            accepted = reply.status == 200 and isinstance(reply.body, dict)
+            accepted = accepted and reply.body.get("code") == 0
+            self.received.append(Received(dict(request.headers), body, raw, port, accepted))
         if reply.hang:
             self.release.wait(reply.hang)
         text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
@@ -78,6 +88,16 @@ class FakeEventsApi:
 
     def event_ids(self) -> list[str]:
         return [item["event_id"] for item in self.events()]
+
+    def accepted_ids(self) -> list[str]:
+        """event_ids of the requests answered ``code == 0``."""
+        with self._lock:
+            return [
+                item["event_id"]
+                for r in self.received
+                if r.accepted and r.body
+                for item in r.body["data"]
+            ]
 
 
 @contextmanager

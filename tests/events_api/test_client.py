@@ -96,7 +96,8 @@ def test_tiktok_messages_are_scrubbed_of_pii(api: FakeEventsApi) -> None:
     assert scrub(None) == ""
 
 
-def test_unencodable_events_are_rejected_without_a_request(api: FakeEventsApi) -> None:
+def test_an_item_that_is_not_an_event_is_rejected_without_a_request(api: FakeEventsApi) -> None:
     with client_for(api) as client:
-        result = client.send(CODE, [{"value": float("inf")}])
+        result = client.send(CODE, [["not", "an", "event"]])  # type: ignore[list-item]
     assert result.outcome is Outcome.REJECTED and api.received == []
+    assert "cannot encode events" in result.message

@@ -154,18 +154,19 @@ def test_mirroring_never_raises(caplog: pytest.LogCaptureFixture, api: FakeEvent
     mirror.close(timeout=1)
 
 
-def test_from_options(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mirror_from_an_option_dict(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", TOKEN)
     pixel = PixelConfig(pixel_codes=CODE)
-    mirror = EventsApiMirror.from_options(pixel, {"BATCH_SIZE": 10, "PROXY_HOPS": 1})
+    options = {"BATCH_SIZE": 10, "PROXY_HOPS": 1}
+    mirror = EventsApiMirror(pixel, EventsApiConfig.from_mapping(options))
     assert mirror.sender.batch_size == 10 and mirror.pixel_codes == (CODE,)
     info = mirror.request_info({**ENVIRON, "HTTP_X_FORWARDED_FOR": "192.0.2.1"})
     assert info.ip == "192.0.2.1"
     assert repr(mirror) == f"<EventsApiMirror {CODE} via thread>"
     mirror.close(0)
     with pytest.raises(ValueError, match=re.escape("settings.TIKTOK_PIXEL['EVENTS_API']: ")):
-        EventsApiMirror.from_options(
-            pixel, {"BATCH_SIZE": 0}, source="settings.TIKTOK_PIXEL['EVENTS_API']"
+        EventsApiConfig.from_mapping(
+            {"BATCH_SIZE": 0}, source="settings.TIKTOK_PIXEL['EVENTS_API']"
         )
 
 

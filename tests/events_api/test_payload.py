@@ -119,3 +119,25 @@ def test_request_body_and_encoding() -> None:
     assert json.loads(encoded) == {"x": "é</script>"} and b" " not in encoded
     with pytest.raises(ValueError):
         encode_body({"value": float("nan")})
+
+
+def test_content_type_is_set_on_each_contents_item_too() -> None:
+    """As TikTok's own server-side template does; an item's own content_type is kept."""
+    page = PageEvents(PixelConfig(pixel_codes=CODE))
+    page.track(
+        "AddToCart",
+        content_type="product",
+        contents=[
+            {"content_id": "a", "price": 2},
+            {"content_id": "b", "content_type": "product_group"},
+        ],
+    )
+    page.track("ViewContent", contents=[{"content_id": "c"}])  # no content_type: none added
+    (_, first), (_, second) = events_from_calls(page.calls)
+    assert first["properties"]["content_type"] == "product"
+    assert first["properties"]["contents"] == [
+        {"content_id": "a", "price": 2, "content_type": "product"},
+        {"content_id": "b", "content_type": "product_group"},
+    ]
+    assert second["properties"]["contents"] == [{"content_id": "c"}]
+    assert page.calls[0].params["contents"][0] == {"content_id": "a", "price": 2}  # pixel untouched

@@ -124,7 +124,7 @@ def test_no_retry_on_validation_errors(
     api: FakeEventsApi, make_sender: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     api.reply(
-        Reply(status=200, body={"code": 40002, "message": "Invalid email a@b.co"}),
+        Reply(status=200, body={"code": 40105, "message": "Invalid token for a@b.co"}),
         Reply(status=400, body={"code": 40001, "message": "no permission"}),
     )
     sender = make_sender(batch_size=5)
@@ -136,8 +136,8 @@ def test_no_retry_on_validation_errors(
     stats = sender.stats()
     assert (stats.sent, stats.retried, stats.failed) == (0, 0, 10)
     text = caplog.text
-    assert "rejected 5 event(s)" in text and "code 40002 (parameter error)" in text
-    assert "Invalid email [redacted]" in text and "a@b.co" not in text
+    assert "rejected 5 event(s)" in text and "code 40105 (invalid or revoked access" in text
+    assert "Invalid token for [redacted]" in text and "a@b.co" not in text
     assert TOKEN not in text
 
 
@@ -198,7 +198,7 @@ def test_close_flushes_what_is_queued(api: FakeEventsApi) -> None:
 def test_close_gives_up_at_its_timeout(api: FakeEventsApi) -> None:
     api.default = Reply(status=500, body={})
     sender = BackgroundSender.from_config(
-        fast_config(api, backoff_base=0.5, backoff_max=0.5, max_retries=50)
+        fast_config(api, backoff_base=0.5, backoff_max=0.5, max_retries=20)
     )
     for event in events(5):
         sender.enqueue(CODE, event)
@@ -304,3 +304,59 @@ def test_enqueue_stays_fast_while_tiktok_hangs(api: FakeEventsApi) -> None:
     assert stats.queued == 2000 and stats.dropped == 4999 - 2000
     api.release.set()
     sender.close(timeout=5)
+
+
+def test_close_that_times_out_mid_request_counts_the_batch_and_warns(
+    api: FakeEventsApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Events in a request still under way at the limit are counted (abandoned), once."""
+    api.default = Reply(hang=20)
+    sender = BackgroundSender.from_config(fast_config(api, timeout=30.0, batch_size=40))
+    for event in events(100):
+        sender.enqueue(CODE, event)
+    assert _wait(lambda: len(api.received) == 1)  # the first batch of 40 is in flight
+    with caplog.at_level(logging.WARNING, "tiktok_pixel"):
+        assert sender.close(timeout=0.3) is False
+    stats = sender.stats()
+    assert (stats.abandoned, stats.dropped, stats.sent, stats.failed) == (40, 60, 0, 0)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "60 queued event(s) not sent and 40 event(s)" in warnings[0]
+    api.release.set()  # the request now ends: it must not be counted a second time
+    assert _wait(lambda: sender._thread is None or not sender._thread.is_alive())
+    assert sender.stats().sent == 0 and sender.stats().abandoned == 40
+
+
+def test_the_log_throttle_keeps_a_bounded_number_of_keys() -> None:
+    from tiktok_pixel.events_api.sender import _Throttle
+
+    throttle = _Throttle(interval=60.0, max_keys=64)
+    for code in range(10_000):
+        assert throttle.allow(f"rejected:200:{code}") == (True, 0)
+    assert len(throttle) == 64
+    assert throttle.allow("rejected:200:9999") == (False, 0)  # recent keys are still held
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("flush_interval", 1e-9, "flush_interval must be a number of seconds from 0.01 to 60"),
+        ("batch_size", 5000, "batch_size must be a whole number from 1 to 1000"),
+        ("queue_size", 0, "queue_size must be a whole number from 1 to 1000000"),
+        ("max_retries", 1000, "max_retries must be a whole number from 0 to 20"),
+        ("backoff_max", 1e6, "backoff_max must be a number of seconds from 0.01 to 600"),
+        ("log_interval", 0.0, "log_interval must be a number of seconds from 1 to 3600"),
+    ],
+)
+def test_a_sender_made_directly_checks_its_bounds(setting: str, value: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        BackgroundSender(_NullTransport(), **{setting: value})
+
+
+def _wait(check: Any, timeout: float = 20.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.01)
+    return bool(check())

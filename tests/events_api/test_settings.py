@@ -37,6 +37,21 @@ def test_token_is_never_shown() -> None:
     assert SECRET not in str(info.value) and "Bearer" in str(info.value)
 
 
+def test_no_events_api_object_shows_the_token_in_its_repr() -> None:
+    from tiktok_pixel import PixelConfig
+    from tiktok_pixel.contrib.celery import CeleryTransport
+    from tiktok_pixel.events_api import BackgroundSender, EventsApiClient, EventsApiMirror
+
+    config = EventsApiConfig.from_mapping({"ACCESS_TOKEN": SECRET, "BATCH_SIZE": 10})
+    client = EventsApiClient.from_config(config)
+    sender = BackgroundSender.from_config(config, client)
+    mirror = EventsApiMirror(PixelConfig(pixel_codes=CODE), config, sender=sender)
+    objects = [config, client, sender, mirror, CeleryTransport(), config.public_settings()]
+    for thing in objects:
+        assert SECRET not in repr(thing) and SECRET not in str(thing)
+    mirror.close(0)
+
+
 def test_from_mapping_upper_and_lower_case() -> None:
     config = EventsApiConfig.from_mapping(
         {
@@ -58,7 +73,15 @@ def test_from_mapping_upper_and_lower_case() -> None:
         ({"BATCH_SIZE": 1001}, "batch_size must be a whole number from 1 to 1000"),
         ({"BATCH_SIZE": True}, "batch_size"),
         ({"QUEUE_SIZE": -1}, "queue_size"),
-        ({"TIMEOUT": 0}, "timeout must be a number > 0"),
+        ({"TIMEOUT": 0}, "timeout must be a number of seconds from 0.1 to 300, not 0"),
+        ({"FLUSH_INTERVAL": 1e-9}, "flush_interval must be a number of seconds from 0.01 to 60"),
+        ({"FLUSH_INTERVAL": 3600}, "flush_interval must be a number of seconds from 0.01 to 60"),
+        ({"QUEUE_SIZE": 10_000_000}, "queue_size must be a whole number from 1 to 1000000"),
+        ({"MAX_RETRIES": 50}, "max_retries must be a whole number from 0 to 20, not 50"),
+        ({"BACKOFF_MAX": 86400}, "backoff_max must be a number of seconds from 0.01 to 600"),
+        ({"BACKOFF_BASE": 5, "BACKOFF_MAX": 1}, r"backoff_base \(5\) must not exceed backoff_max"),
+        ({"SHUTDOWN_TIMEOUT": -1}, "shutdown_timeout must be a number of seconds from 0 to 300"),
+        ({"LOG_INTERVAL": 0}, "log_interval must be a number of seconds from 1 to 3600"),
         ({"BACKOFF_BASE": float("nan")}, "backoff_base"),
         ({"BACKEND": "rq"}, "backend must be 'thread' or 'celery'"),
         ({"ENDPOINT": "ftp://x"}, "endpoint must be an http"),

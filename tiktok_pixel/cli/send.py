@@ -85,7 +85,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         type=int,
         default=DEFAULT_MAX_RETRIES,
         metavar="N",
-        help=f"retries of a batch after a retryable failure, 0-100 (default {DEFAULT_MAX_RETRIES})",
+        help=f"retries of a batch after a retryable failure, 0-20 (default {DEFAULT_MAX_RETRIES})",
     )
     parser.set_defaults(handler=run)
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime
 import enum
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .payload import encode_body, request_body
+from .payload import encode_batch
 from .settings import DEFAULT_ENDPOINT, EventsApiConfig
 
 try:
@@ -50,6 +51,11 @@ REJECT_CODES: dict[int, str] = {
     40105: "invalid or revoked access token",  # [U] low-authority source
     20001: "partial success: some events were not accepted",  # [U] RudderStack counts it as OK
 }
+#: Rejections that may be caused by one event's content: such a batch is split in two and each
+#: half sent again, down to single events, so the good events still go. [I] TikTok fails the
+#: whole batch if one row is invalid (facts sheet); which codes mean "a row" is unconfirmed [U].
+CONTENT_CODES = frozenset({40000, 40002})
+CONTENT_STATUSES = frozenset({400, 413, 422})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,15 @@ class SendResult:
     @property
     def retryable(self) -> bool:
         return self.outcome is Outcome.RETRY
+
+    @property
+    def splittable(self) -> bool:
+        """A rejection that one event's content may cause: worth splitting a batch."""
+        if self.outcome is not Outcome.REJECTED or self.events < 2:
+            return False
+        if self.code is not None and self.code != 0:
+            return self.code in CONTENT_CODES
+        return self.status in CONTENT_STATUSES
 
     def describe(self) -> str:
         """One log-safe line: HTTP status, TikTok code and message, request id."""
@@ -180,6 +195,10 @@ def require_httpx() -> Any:
 class EventsApiClient:
     """Sends batches of events for a pixel; thread-safe (one pooled ``httpx.Client``).
 
+    Fork-safe: a client used in a forked child (a pre-forking server's worker, a Celery
+    prefork child) makes its own connection pool there, as redis-py does per PID; the parent's
+    connections are never written to by the child.
+
     >>> client = EventsApiClient(token)  # doctest: +SKIP
     >>> client.send("C3MV4QR3G487IS97GFI0", [api_event("Purchase", "order-1")])  # doctest: +SKIP
     """
@@ -193,7 +212,7 @@ class EventsApiClient:
         test_event_code: str | None = None,
         http_client: Any = None,
     ) -> None:
-        hx = require_httpx()
+        require_httpx()
         self.endpoint = endpoint
         self.test_event_code = test_event_code
         self._headers = {
@@ -201,12 +220,28 @@ class EventsApiClient:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         }
+        self._timeout = timeout
         self._own_client = http_client is None
-        self._http = http_client or hx.Client(
-            timeout=hx.Timeout(timeout),
+        self._http = http_client or self._new_pool()
+        self._pid = os.getpid()
+
+    def _new_pool(self) -> Any:
+        hx = require_httpx()
+        return hx.Client(
+            timeout=hx.Timeout(self._timeout),
             follow_redirects=False,
             limits=hx.Limits(max_connections=10, max_keepalive_connections=4),
         )
+
+    def after_fork(self) -> None:
+        """In a forked child: forget the parent's pooled connections and make a fresh pool.
+
+        The inherited pool is not closed (that would shut sockets the parent still uses).
+        A client given as ``http_client`` is the caller's to manage and is kept.
+        """
+        self._pid = os.getpid()
+        if self._own_client:
+            self._http = self._new_pool()
 
     def __repr__(self) -> str:
         return f"<EventsApiClient {self.endpoint}>"
@@ -221,15 +256,20 @@ class EventsApiClient:
             **kwargs,
         )
 
-    def send(self, pixel_code: str, events: Sequence[Mapping[str, Any]]) -> SendResult:
-        """POST ``events`` (at most 1,000) for ``pixel_code``; never raises for network errors."""
+    def send(self, pixel_code: str, events: Sequence[Mapping[str, Any] | bytes]) -> SendResult:
+        """POST ``events`` (at most 1,000) for ``pixel_code``; never raises for network errors.
+
+        Each event is encoded on its own (:func:`~tiktok_pixel.events_api.payload.encode_event`):
+        a bad value in one is fixed or left out with a warning and cannot fail the others.
+        ``bytes`` items are taken as already encoded by it.
+        """
         hx = require_httpx()
+        if self._pid != os.getpid():  # forked without os.register_at_fork having reset us
+            self.after_fork()
         count = len(events)
         try:
-            content = encode_body(
-                request_body(pixel_code, events, test_event_code=self.test_event_code)
-            )
-        except (TypeError, ValueError) as exc:
+            content = encode_batch(pixel_code, events, test_event_code=self.test_event_code)
+        except TypeError as exc:  # an item that is not an event at all: a caller's bug
             return SendResult(Outcome.REJECTED, count, message=f"cannot encode events: {exc}")
         try:
             response = self._http.post(self.endpoint, content=content, headers=self._headers)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -69,22 +71,12 @@ class EventsApiMirror:
         self.sender = sender if sender is not None else make_sender(api_config)
         self._seen: collections.OrderedDict[tuple[str, str], None] = collections.OrderedDict()
         self._seen_lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):
+            ref = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _fresh_lock(ref))
 
     def __repr__(self) -> str:
         return f"<EventsApiMirror {', '.join(self.pixel_codes)} via {self.api_config.backend}>"
-
-    @classmethod
-    def from_options(
-        cls,
-        pixel_config: PixelConfig,
-        options: Mapping[str, Any],
-        *,
-        source: str = "EVENTS_API",
-        sender: BackgroundSender | None = None,
-    ) -> EventsApiMirror:
-        """Build from the integration option dict; ``ValueError`` naming ``source`` if invalid."""
-        config = EventsApiConfig.from_mapping(options, source=source)
-        return cls(pixel_config, config, sender=sender)
 
     def request_info(self, environ: Mapping[str, Any]) -> RequestInfo:
         """:class:`RequestInfo` from a WSGI environ, trusting ``proxy_hops`` proxies."""
@@ -155,6 +147,13 @@ class EventsApiMirror:
 
     def close(self, timeout: float | None = None) -> bool:
         return self.sender.close(timeout)
+
+
+def _fresh_lock(ref: weakref.ReferenceType[EventsApiMirror]) -> None:
+    """In a forked child: a request thread of the parent may have held the lock at the fork."""
+    mirror = ref()
+    if mirror is not None:
+        mirror._seen_lock = threading.Lock()
 
 
 def make_sender(config: EventsApiConfig) -> BackgroundSender:

@@ -7,6 +7,11 @@ takes the queue in batches (up to ``batch_size`` events, or whatever arrived wit
 publisher), and retries what is worth retrying with exponential backoff and jitter. When the
 queue is full, new events are dropped and counted, with one warning per burst. At interpreter
 exit (and on :meth:`close`) the queue is flushed within a time limit.
+
+A batch TikTok rejects for its content is split in two and each half sent again, down to single
+events, so one bad event cannot take the others with it. After ``os.fork`` the child starts
+afresh: its own empty queue, thread, counters and HTTP connections (the parent's stay the
+parent's).
 """
 
 from __future__ import annotations
@@ -20,14 +25,14 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .client import EventsApiClient, Outcome, SendResult
-from .settings import EventsApiConfig
+from .settings import EventsApiConfig, check_sender_limits
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
@@ -38,6 +43,13 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+def _transport_after_fork(transport: object) -> None:
+    """Let a transport drop what it inherited (an ``EventsApiClient``'s connection pool)."""
+    reset = getattr(transport, "after_fork", None)
+    if callable(reset):
+        reset()
+
+
 @dataclass(frozen=True, slots=True)
 class SenderStats:
     """Counters, in events (not requests), since the sender was made.
@@ -46,6 +58,8 @@ class SenderStats:
     ``retried``: events sent again after a retryable failure (one per event per retry).
     ``dropped``: never attempted: queue full, sender closed, or left over at shutdown.
     ``failed``: rejected by TikTok, or still failing when retries ran out.
+    ``abandoned``: in a request still under way when :meth:`BackgroundSender.close` stopped
+    waiting: TikTok may or may not have them (a repeat would be deduplicated by event_id).
     """
 
     queued: int
@@ -54,14 +68,20 @@ class SenderStats:
     dropped: int
     failed: int
     requests: int
+    abandoned: int = 0
 
 
 class _Throttle:
-    """At most one log line per key per ``interval`` seconds; counts what it held back."""
+    """At most one log line per key per ``interval`` seconds; counts what it held back.
 
-    def __init__(self, interval: float = 30.0) -> None:
+    Keys come from TikTok's answers (status and code), so their number is bounded: beyond
+    ``max_keys`` the least recently logged key is forgotten (its next failure logs again).
+    """
+
+    def __init__(self, interval: float = 30.0, max_keys: int = 64) -> None:
         self.interval = interval
-        self._last: dict[str, float] = {}
+        self.max_keys = max_keys
+        self._last: collections.OrderedDict[str, float] = collections.OrderedDict()
         self._held: dict[str, int] = {}
 
     def allow(self, key: str) -> tuple[bool, int]:
@@ -71,7 +91,14 @@ class _Throttle:
             self._held[key] = self._held.get(key, 0) + 1
             return False, 0
         self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self.max_keys:
+            old, _ = self._last.popitem(last=False)
+            self._held.pop(old, None)
         return True, self._held.pop(key, 0)
+
+    def __len__(self) -> int:
+        return len(self._last)
 
 
 def _reset_after_fork(ref: weakref.ReferenceType[BackgroundSender]) -> None:
@@ -98,9 +125,20 @@ class BackgroundSender:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         shutdown_timeout: float = 5.0,
+        log_interval: float = 30.0,
         close_transport: bool = True,
         name: str = "tiktok-pixel-events-api",
     ) -> None:
+        check_sender_limits(
+            batch_size=batch_size,
+            queue_size=queue_size,
+            flush_interval=flush_interval,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            shutdown_timeout=shutdown_timeout,
+            log_interval=log_interval,
+        )
         self.transport = transport
         self.batch_size = batch_size
         self.queue_size = queue_size
@@ -109,14 +147,9 @@ class BackgroundSender:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.shutdown_timeout = shutdown_timeout
+        self.log_interval = log_interval
         self._close_transport = close_transport
         self._name = name
-        self._random = random.Random()
-        self._throttle = _Throttle()
-        self._lock = threading.Lock()  # counters touched by request threads, start-up
-        self._idle = threading.Condition()
-        self._sent = self._retried = self._dropped = self._failed = self._requests = 0
-        self._deadline: float | None = None
         self._closed = False
         self._init_state()
         atexit.register(self._at_exit)
@@ -125,6 +158,16 @@ class BackgroundSender:
             os.register_at_fork(after_in_child=lambda: _reset_after_fork(ref))
 
     def _init_state(self) -> None:
+        """Everything that belongs to one process: queue, thread, locks, counters."""
+        self._random = random.Random()
+        self._throttle = _Throttle(self.log_interval)
+        self._lock = threading.Lock()  # counters touched by request threads, start-up
+        self._idle = threading.Condition()
+        self._sent = self._retried = self._dropped = self._failed = self._requests = 0
+        self._abandoned = 0
+        self._inflight = 0  # events taken from the queue and not yet settled
+        self._gave_up = False  # close() stopped waiting: late outcomes are not counted again
+        self._deadline: float | None = None
         self._queue: collections.deque[tuple[str, dict[str, Any]]] = collections.deque()
         self._wake = threading.Event()
         self._stop = threading.Event()  # close() asked the thread to finish
@@ -134,10 +177,14 @@ class BackgroundSender:
         self._thread: threading.Thread | None = None
 
     def _after_fork(self) -> None:
-        # The parent's thread does not exist in the child, and its queue is the parent's job.
-        self._idle = threading.Condition()
-        self._lock = threading.Lock()
+        """In a forked child: start afresh (run by ``os.register_at_fork``).
+
+        The parent's thread does not exist here, its queue and counters are the parent's
+        business, its locks may have been held at the fork, and its pooled connections must not
+        be shared: a child writing on the parent's socket corrupts both conversations.
+        """
         self._init_state()
+        _transport_after_fork(self.transport)
 
     @classmethod
     def from_config(
@@ -156,6 +203,7 @@ class BackgroundSender:
             backoff_base=config.backoff_base,
             backoff_max=config.backoff_max,
             shutdown_timeout=config.shutdown_timeout,
+            log_interval=config.log_interval,
         )
 
     def __repr__(self) -> str:
@@ -178,10 +226,6 @@ class BackgroundSender:
         if len(queue) >= self.batch_size:
             self._wake.set()
         return True
-
-    def enqueue_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        """Queue ``(pixel_code, event)`` pairs; returns how many were queued."""
-        return sum(1 for code, event in items if self.enqueue(code, event))
 
     def _drop(self, count: int) -> None:
         with self._lock:
@@ -228,6 +272,8 @@ class BackgroundSender:
                     batch.append(queue.popleft())
             except IndexError:
                 pass
+            with self._lock:
+                self._inflight = len(batch)
             groups: dict[str, list[dict[str, Any]]] = {}
             for code, event in batch:
                 groups.setdefault(code, []).append(event)
@@ -246,25 +292,53 @@ class BackgroundSender:
         except Exception as exc:  # a transport must not kill the thread
             return SendResult(Outcome.REJECTED, len(events), message=type(exc).__name__)
 
+    def _settle(self, count: int, counter: str) -> None:
+        """Count ``count`` events of the batch in flight as ``sent``/``failed``/``retried``."""
+        with self._lock:
+            if self._gave_up:  # close() counted them as abandoned already
+                return
+            setattr(self, counter, getattr(self, counter) + count)
+            if counter != "_retried":
+                self._inflight -= count
+
     def _deliver(self, pixel_code: str, events: list[dict[str, Any]]) -> None:
+        """Send one pixel's batch; a batch rejected for its content is split in halves."""
+        parts = [events]
+        while parts:
+            part = parts.pop()
+            result = self._deliver_part(pixel_code, part)
+            if result is not None and result.splittable and not self._abort.is_set():
+                middle = len(part) // 2
+                logger.info(
+                    "TikTok Events API rejected a batch of %d event(s) for pixel %s (%s): "
+                    "sending it again in halves to isolate the event(s) at fault",
+                    len(part),
+                    pixel_code,
+                    result.describe(),
+                )
+                parts.extend((part[middle:], part[:middle]))  # first half goes first
+            elif result is not None:
+                self._fail(pixel_code, len(part), "rejected", result)
+
+    def _deliver_part(self, pixel_code: str, events: list[dict[str, Any]]) -> SendResult | None:
+        """Send with retries; None when settled, else the rejection (not yet counted)."""
         count = len(events)
         attempt = 0
         while True:
             result = self._send_once(pixel_code, events)
             if result.ok:
-                self._sent += count
-                return
+                self._settle(count, "_sent")
+                return None
             if not result.retryable:
-                self._fail(pixel_code, count, "rejected", result)
-                return
+                return result
             if attempt >= self.max_retries:
                 self._fail(pixel_code, count, f"gave up after {attempt + 1} attempts", result)
-                return
+                return None
             delay = self._backoff(attempt, result.retry_after)
             deadline = self._deadline
             if deadline is not None and time.monotonic() + delay > deadline:
                 self._fail(pixel_code, count, "shutting down, no time left to retry", result)
-                return
+                return None
             logger.info(
                 "TikTok Events API: retrying %d event(s) for pixel %s in %.2fs (%s)",
                 count,
@@ -274,9 +348,9 @@ class BackgroundSender:
             )
             if self._abort.wait(delay):
                 self._fail(pixel_code, count, "shut down while waiting to retry", result)
-                return
+                return None
             attempt += 1
-            self._retried += count
+            self._settle(count, "_retried")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""
@@ -287,7 +361,7 @@ class BackgroundSender:
         return delay
 
     def _fail(self, pixel_code: str, count: int, why: str, result: SendResult) -> None:
-        self._failed += count
+        self._settle(count, "_failed")
         key = f"{why}:{result.status}:{result.code}"
         allowed, held = self._throttle.allow(key)
         if allowed:
@@ -311,6 +385,7 @@ class BackgroundSender:
             dropped=self._dropped,
             failed=self._failed,
             requests=self._requests,
+            abandoned=self._abandoned,
         )
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -336,7 +411,8 @@ class BackgroundSender:
         """Flush and stop the thread within ``timeout`` seconds (default ``shutdown_timeout``).
 
         Retries stop when they would run past the limit. Returns True if nothing was left
-        unsent; whatever is still queued at the limit is counted as dropped.
+        unsent; whatever is still queued at the limit is counted as dropped, and the events of a
+        request still under way as abandoned (one warning for both).
         """
         if self._closed:
             return not self._queue
@@ -352,20 +428,29 @@ class BackgroundSender:
             if thread.is_alive():
                 self._abort.set()
                 thread.join(min(1.0, self.backoff_max))
-        left = len(self._queue)
-        if left:
+        alive = thread is not None and thread.is_alive()
+        with self._lock:
+            left = len(self._queue)
             self._queue.clear()
-            with self._lock:
-                self._dropped += left
+            self._dropped += left
+            abandoned = self._inflight if alive else 0
+            if alive:
+                self._gave_up = True
+                self._abandoned += abandoned
+                self._inflight = 0
+        if left or abandoned:
             logger.warning(
-                "TikTok Events API: %d queued event(s) not sent before shutdown (timeout %.1fs)",
+                "TikTok Events API: %d queued event(s) not sent and %d event(s) in a request "
+                "still under way abandoned at shutdown (timeout %.1fs); counted in "
+                "stats().dropped and stats().abandoned",
                 left,
+                abandoned,
                 timeout,
             )
         if self._close_transport and (thread is None or not thread.is_alive()):
             with contextlib.suppress(Exception):  # best effort at shutdown
                 self.transport.close()
-        return left == 0 and (thread is None or not thread.is_alive())
+        return left == 0 and abandoned == 0 and not alive
 
     def _at_exit(self) -> None:
         self.close()

@@ -32,20 +32,60 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENDPOINT = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~/%+-]*)?")
 
 
-def _positive_number(name: str, value: object, *, allow_zero: bool = False) -> float:
+#: Seconds settings: (lowest, highest). Each bound keeps a mistake from hurting the site: a
+#: flush interval of 1e-9 s spins the sender's thread (~15% of a core while idle); retries that
+#: wait hours hold events in memory that long; a shutdown that waits minutes delays deploys.
+SECONDS_BOUNDS: dict[str, tuple[float, float]] = {
+    "flush_interval": (0.01, 60.0),
+    "timeout": (0.1, 300.0),
+    "backoff_base": (0.0, 60.0),
+    "backoff_max": (0.01, 600.0),
+    "shutdown_timeout": (0.0, 300.0),
+    "log_interval": (1.0, 3600.0),
+}
+#: Whole-number settings: (lowest, highest). A full queue of the largest size holds about
+#: 1.9 GB of events (~1.9 KB each, see docs/events-api.md); 20 retries at the longest backoff
+#: keep a batch for at most 200 minutes.
+INT_BOUNDS: dict[str, tuple[int, int]] = {
+    "batch_size": (1, MAX_BATCH_SIZE),
+    "queue_size": (1, 1_000_000),
+    "max_retries": (0, 20),
+    "proxy_hops": (0, 20),
+}
+
+
+def _seconds(name: str, value: object) -> float:
+    low, high = SECONDS_BOUNDS[name]
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):  # type: ignore[operator]
-        kind = "a number >= 0" if allow_zero else "a number > 0"
-        raise ValueError(f"events API option {name} must be {kind}, not {value!r}")
+    if not ok or not low <= value <= high:  # type: ignore[operator]
+        raise ValueError(
+            f"events API option {name} must be a number of seconds from {low:g} to {high:g}, "
+            f"not {value!r}"
+        )
     return float(value)  # type: ignore[arg-type]
 
 
-def _int_in(name: str, value: object, low: int, high: int) -> int:
+def _int_in(name: str, value: object) -> int:
+    low, high = INT_BOUNDS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(
             f"events API option {name} must be a whole number from {low} to {high}, not {value!r}"
         )
     return value
+
+
+def check_sender_limits(**values: object) -> None:
+    """Check batching, queue, retry and log settings against their bounds (``ValueError``)."""
+    for name, value in values.items():
+        if name in INT_BOUNDS:
+            _int_in(name, value)
+        else:
+            _seconds(name, value)
+    base, top = values.get("backoff_base"), values.get("backoff_max")
+    if isinstance(base, int | float) and isinstance(top, int | float) and base > top:
+        raise ValueError(
+            f"events API option backoff_base ({base:g}) must not exceed backoff_max ({top:g})"
+        )
 
 
 @dataclass(frozen=True)
@@ -82,6 +122,8 @@ class EventsApiConfig:
     backoff_max: float = 30.0
     #: Seconds the interpreter waits at exit for queued events to be sent.
     shutdown_timeout: float = 5.0
+    #: Seconds between two warnings about the same kind of failure (others are counted).
+    log_interval: float = 30.0
     #: Reverse proxies in front of the app whose ``X-Forwarded-For`` / ``-Proto`` / ``-Host``
     #: headers are trusted (0: use ``REMOTE_ADDR`` and the request's own host).
     proxy_hops: int = 0
@@ -142,21 +184,18 @@ class EventsApiConfig:
             raise ValueError(
                 f"events API option backend must be 'thread' or 'celery', not {self.backend!r}"
             )
-        _int_in("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
-        _int_in("queue_size", self.queue_size, 1, 10_000_000)
-        _int_in("max_retries", self.max_retries, 0, 100)
-        _int_in("proxy_hops", self.proxy_hops, 0, 20)
-        for name in ("flush_interval", "timeout", "backoff_max"):
-            set_(self, name, _positive_number(name, getattr(self, name)))
-        for name in ("backoff_base", "shutdown_timeout"):
-            set_(self, name, _positive_number(name, getattr(self, name), allow_zero=True))
+        for name in INT_BOUNDS:
+            _int_in(name, getattr(self, name))
+        for name in SECONDS_BOUNDS:
+            set_(self, name, _seconds(name, getattr(self, name)))
+        check_sender_limits(backoff_base=self.backoff_base, backoff_max=self.backoff_max)
 
     def with_changes(self, **changes: Any) -> EventsApiConfig:
         """A copy with some fields changed, validated again."""
         return replace(self, **changes)
 
     def public_settings(self) -> dict[str, Any]:
-        """Every setting except the token: safe to log or to put in a task message."""
+        """Every setting except the token: safe to log (never sent in a task message)."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
