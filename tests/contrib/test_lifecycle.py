@@ -30,7 +30,7 @@ MakeShop = Callable[..., Adapter]
 
 @pytest.fixture(params=sorted(FACTORIES))
 def make_shop(request: pytest.FixtureRequest) -> Iterator[MakeShop]:
-    """``make_shop(testing=False, **options)``: the shop on one framework (options: Django names)."""
+    """``make_shop(testing=False, **options)``: the shop on one framework (Django option names)."""
     made: list[Any] = []
 
     def make(*, testing: bool = False, **options: Any) -> Adapter:
