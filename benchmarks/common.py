@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import time
@@ -50,3 +51,44 @@ def print_table(results: list[Result]) -> None:
 def write_results(results: list[Result], *, quick: bool) -> None:
     data = {"quick": quick, "results": [asdict(r) for r in results]}
     RESULTS_PATH.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def paired_us(
+    variants: dict[str, Callable[[], Any]], *, rounds: int, number: int
+) -> dict[str, list[float]]:
+    """CPU time per call of each variant (``time.thread_time``), in microseconds, per round.
+
+    The variants are interleaved call by call in one process (A B C, then B C A, ...), with the
+    garbage collector paused inside a round as ``timeit`` does, so load on a shared machine,
+    drift and caches hit them alike; compare them round by round (:func:`ratio_stats`), never
+    as two separate runs.
+    """
+    names = list(variants)
+    calls = [variants[name] for name in names]
+    for func in calls:  # warm up every variant before measuring any
+        for _ in range(max(1, number // 4)):
+            func()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    clock = time.thread_time
+    for _ in range(rounds):
+        spent = [0.0] * len(names)
+        order = list(range(len(names)))
+        gc.collect()
+        gc.disable()
+        try:
+            for step in range(number):
+                shift = step % len(order)
+                for index in order[shift:] + order[:shift]:
+                    start = clock()
+                    calls[index]()
+                    spent[index] += clock() - start
+        finally:
+            gc.enable()
+        for index, name in enumerate(names):
+            samples[name].append(spent[index] / number * 1e6)
+    return samples
+
+
+def ratio_stats(values: list[float]) -> tuple[float, float]:
+    """Min and median of per-round figures."""
+    return min(values), statistics.median(values)
