@@ -17,6 +17,7 @@ MODULES = (
     "bench_hashing",
     "bench_sizes",
     "bench_flask",
+    "bench_django",
     "bench_events_api",
     "bench_load",
 )

@@ -26,7 +26,7 @@ from tiktok_pixel import Call, carry
 from tiktok_pixel.contrib.flask import TikTokPixel, pixel
 from tiktok_pixel.fragment import heads
 
-from .common import Result, median_us, paired_us, ratio_stats
+from .common import Result, lifecycle_figures, median_us, paired_us
 from .fixtures import CODE, CONFIG
 from .load import HOST, waitress_server
 
@@ -183,11 +183,6 @@ def lifecycle_results(quick: bool) -> list[Result]:
         rounds=rounds,
         number=number,
     )
-    ratios = [(o - p) / (f - p) for p, f, o in zip(times["plain"], times["floor"], times["ours"])]
-    low, mid = ratio_stats(ratios)
-    floor_added = ratio_stats([f - p for p, f in zip(times["plain"], times["floor"])])[1]
-    ours_added = ratio_stats([o - p for p, o in zip(times["plain"], times["ours"])])[1]
-
     app = make_cost_app("ours")
     client = app.test_client()
     without, with_carried = _session_cookies(app)
@@ -204,34 +199,7 @@ def lifecycle_results(quick: bool) -> list[Result]:
         rounds=rounds,
         number=number,
     )
-    extra = [w - o for o, w in zip(carried_times["without"], carried_times["with"])]
-    extra_low, extra_mid = ratio_stats(extra)
-    return [
-        Result(
-            "flask lifecycle: one track + tag, ratio to the floor's added cost",
-            mid,
-            "x",
-            "<= 1.3",
-            mid <= 1.3,
-            note=f"min {low:.2f}x; added cost ours {ours_added:.1f} us, floor "
-            f"{floor_added:.1f} us (CPU, paired, {rounds} rounds x {number})",
-        ),
-        Result(
-            "flask lifecycle: GET rendering a carried call, extra over the same GET",
-            extra_mid,
-            "us",
-            "<= 30",
-            extra_mid <= 30,
-            note=f"min {extra_low:.1f} us; both GETs send a session cookie",
-        ),
-        Result(
-            "flask lifecycle: no session cookie and no Vary: Cookie when nothing is carried",
-            float(quiet),
-            "bool",
-            "1",
-            quiet,
-        ),
-    ]
+    return lifecycle_figures("flask", times, carried_times, quiet=quiet)
 
 
 def run(quick: bool) -> list[Result]:

@@ -92,3 +92,48 @@ def paired_us(
 def ratio_stats(values: list[float]) -> tuple[float, float]:
     """Min and median of per-round figures."""
     return min(values), statistics.median(values)
+
+
+def lifecycle_figures(
+    framework: str,
+    times: dict[str, list[float]],
+    carried: dict[str, list[float]],
+    *,
+    quiet: bool,
+) -> list[Result]:
+    """The lifecycle's cost targets from paired runs of ``plain``/``floor``/``ours`` requests and
+    of ``without``/``with`` a carried call (microseconds per request, per round)."""
+    plain, floor, ours = times["plain"], times["floor"], times["ours"]
+    ratios = [(o - p) / (f - p) for p, f, o in zip(plain, floor, ours, strict=True)]
+    low, mid = ratio_stats(ratios)
+    floor_added = statistics.median(f - p for p, f in zip(plain, floor, strict=True))
+    ours_added = statistics.median(o - p for p, o in zip(plain, ours, strict=True))
+    extra = [w - o for o, w in zip(carried["without"], carried["with"], strict=True)]
+    extra_low, extra_mid = ratio_stats(extra)
+    rounds = len(ratios)
+    return [
+        Result(
+            f"{framework} lifecycle: one track + tag, ratio to the floor's added cost",
+            mid,
+            "x",
+            "<= 1.3",
+            mid <= 1.3,
+            note=f"min {low:.2f}x; added per request: ours {ours_added:.1f} us, hand-written "
+            f"floor {floor_added:.1f} us (CPU time, {rounds} paired rounds)",
+        ),
+        Result(
+            f"{framework} lifecycle: GET rendering a carried call, extra over the same GET",
+            extra_mid,
+            "us",
+            "<= 30",
+            extra_mid <= 30,
+            note=f"min {extra_low:.1f} us; both GETs send the same session plus or minus the call",
+        ),
+        Result(
+            f"{framework} lifecycle: no session cookie and no Vary: Cookie when nothing is carried",
+            float(quiet),
+            "bool",
+            "1",
+            quiet,
+        ),
+    ]
