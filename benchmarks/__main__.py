@@ -14,12 +14,14 @@ from .common import print_table, write_results
 
 MODULES = (
     "bench_render",
+    "bench_scaling",
     "bench_hashing",
     "bench_sizes",
     "bench_flask",
     "bench_django",
     "bench_events_api",
     "bench_load",
+    "bench_privacy",
 )
 
 

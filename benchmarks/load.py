@@ -228,7 +228,11 @@ def waitress_server(app: Any, *, threads: int) -> Iterator[int]:
         queue_log.setLevel(level)
         stopping.set()
         # closing runs in the server's own loop thread (waitress's trigger), then the workers go
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+        except OSError:
+            # the loop already ended and closed its trigger (EBADF): close what is left from here
+            wasyncore.close_all(server._map, ignore_all=True)  # type: ignore[union-attr]
         server.task_dispatcher.shutdown(timeout=10)  # type: ignore[union-attr]
         thread.join(timeout=10)
 

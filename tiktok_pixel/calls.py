@@ -6,6 +6,7 @@ across a redirect and what ``tiktok_pixel.testing`` reads back from a page.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,19 @@ class Call:
         if self.method == "identify":
             return ["identify", self.params]
         return [self.method, *([self.event] if self.event is not None else [])]
+
+    def key(self) -> tuple[str, str | None, str | None, str]:
+        """A hashable key equal for calls that do the same thing on a page (any pixel).
+
+        Lets a page drop repeated calls in linear time (``params`` is a dict, so a ``Call`` is
+        not hashable itself). ``pixel_code`` is left out: the same call sent to two pixels is
+        one call.
+        """
+        try:
+            params = json.dumps(self.params, sort_keys=True, default=repr)
+        except (TypeError, ValueError):  # keys of mixed types, a cycle: still a stable text
+            params = repr(self.params)
+        return (self.method, self.event, self.event_id, params)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for a session or a JSON report)."""

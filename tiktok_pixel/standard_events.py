@@ -7,6 +7,7 @@ Names are case-sensitive. Sources: TikTok help "About supported standard events"
 from __future__ import annotations
 
 import difflib
+import functools
 
 #: The standard web events TikTok documents today.
 STANDARD_EVENTS: frozenset[str] = frozenset(
@@ -49,6 +50,7 @@ def _squash(name: str) -> str:
 _BY_SQUASHED = {_squash(name): name for name in KNOWN_EVENTS}
 
 
+@functools.lru_cache(maxsize=1024)
 def similar_standard_event(name: str) -> str | None:
     """The known event ``name`` was probably meant to be, or ``None`` if it is known or far off.
 
