@@ -4,7 +4,9 @@ how its payload is read back.
 One module owns the format, so the renderer, auto-injection (:mod:`tiktok_pixel.lifecycle`),
 ``tiktok_pixel.testing`` and the ``check`` command (through :mod:`tiktok_pixel.pagescan`) agree:
 
-- inline mode: ``<script nonce="…">!function(w,d,c){…}(window,document,PAYLOAD);</script>``;
+- inline mode: ``<script nonce="…">HEAD PAYLOAD TAIL</script>``, the head and tail of the
+  configuration's inline program (:func:`tiktok_pixel.runtime.inline_program`; its payload is
+  read back by :func:`tiktok_pixel.runtime.inline_payload`, re-exported here);
 - no-inline mode: ``<script type="application/json" data-tiktok-pixel nonce="…">PAYLOAD</script>``
   followed by ``<script src="…/tiktok_pixel.js" async nonce="…"></script>``;
 - debug mode adds ``<script type="application/json" data-tiktok-pixel-findings>[…]</script>``.
