@@ -33,7 +33,7 @@ GENERATED = (
 
 #: Defaults of the options the integrations read themselves (they are not PixelConfig fields).
 INTEGRATION_DEFAULTS = {
-    "ENABLED": "`True` (Flask: `not app.testing`)",
+    "ENABLED": "`True`",
     "AUTO_INJECT": "`False`",
     "NONCE": "`None`",
     "EVENTS_API": "`None`",

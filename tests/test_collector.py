@@ -142,7 +142,7 @@ def test_custom_name_close_to_a_standard_one_logs_a_hint(
     page: PageEvents, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the hint is logged once per process: start from a process that has given none yet
-    monkeypatch.setattr(collector, "_hinted", set())
+    monkeypatch.setattr(collector, "_checked", set())
     with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
         page.track("addtocart")
         page.track("MyOwnEvent")

@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import CODE, CODE2
 from tiktok_pixel import Call, PageEvents, PixelConfig, render_calls, render_findings
-from tiktok_pixel import render as render_module
-from tiktok_pixel.render import FINDINGS_ATTRIBUTE, InvalidNonce
+from tiktok_pixel import validation as validation_module
+from tiktok_pixel.fragment import FINDINGS_ATTRIBUTE, InvalidNonce
 from tiktok_pixel.testing import calls_in
 from tiktok_pixel.validation import check_page
 
@@ -87,7 +87,7 @@ def test_without_debug_there_is_no_block_and_nothing_is_validated(
     def fail(*args: Any) -> None:
         raise AssertionError("validated outside debug mode")
 
-    monkeypatch.setattr(render_module, "validate_calls", fail)
+    monkeypatch.setattr(validation_module, "validate_calls", fail)
     page = troubled_page(config(False))
     with caplog.at_level(logging.DEBUG, logger="tiktok_pixel"):
         html = str(page.render(nonce="n0nce"))
@@ -186,7 +186,7 @@ def test_debug_logs_one_warning_per_finding_without_pii(caplog: pytest.LogCaptur
     with caplog.at_level(logging.DEBUG, logger="tiktok_pixel"):
         html = str(page.render())
     [(_, entries)] = findings_blocks(html)
-    records = [r for r in caplog.records if r.name == "tiktok_pixel"]
+    records = [r for r in caplog.records if r.name.startswith("tiktok_pixel")]
     assert [r.levelno for r in records] == [logging.WARNING] * len(entries) == [30] * 4
     assert [r.getMessage() for r in records] == [
         f"TikTok pixel check: {e['severity']} [{e['rule']}] {e['message']}" for e in entries

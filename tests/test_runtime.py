@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import CODE, CODE2
 from tiktok_pixel import PixelConfig
+from tiktok_pixel.fragment import heads
 from tiktok_pixel.runtime import (
     INLINE_PROGRAMS_NAME,
     STATIC_SCRIPT_NAME,
@@ -69,8 +70,9 @@ def configs() -> list[PixelConfig]:
 
 @pytest.mark.parametrize("config", configs())
 def test_an_inline_fragment_is_read_back_and_a_cut_one_is_an_error(config: PixelConfig) -> None:
-    payload = config.payload_head + '[["track","Lead",{},{"event_id":"e"}]]}'
-    text = config.inline_head[: -len(config.payload_head)] + payload + config.inline_tail[1:]
+    payload = heads(config).payload + '[["track","Lead",{},{"event_id":"e"}]]}'
+    head = heads(config)
+    text = head.inline[: -len(head.payload)] + payload + head.tail[1:]
     assert inline_payload(text) == payload
     with pytest.raises(ValueError, match="truncated"):
         inline_payload(text[:-3])

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import CODE, CODE2
 from tiktok_pixel import InvalidNonce, PageEvents, PixelConfig
+from tiktok_pixel.fragment import heads
 
 #: Characters that matter to an HTML tokenizer, a JS parser or a JSON decoder.
 HOSTILE_ALPHABET = list("<>/!-&'\"\\`=;:() \t\n\r\u2028\u2029\x00\ufeff\U0001f600\U00010348aAsS")
@@ -49,8 +50,9 @@ def payload_of(config: PixelConfig, fragment: str) -> tuple[dict[str, Any], list
     if config.inline:
         assert len(elements) == 1
         code = elements[0].text
-        prefix = config.inline_head[: -len(config.payload_head)]
-        suffix = config.inline_tail[1:]
+        head = heads(config)
+        prefix = head.inline[: -len(head.payload)]
+        suffix = head.tail[1:]
         assert code.startswith(prefix) and code.endswith(suffix)
         return json.loads(code[len(prefix) : -len(suffix)]), elements
     assert len(elements) == 2

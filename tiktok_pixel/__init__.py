@@ -5,11 +5,11 @@ from __future__ import annotations
 from .calls import Call
 from .collector import PageEvents
 from .config import DEFAULT_SDK_URL, PixelConfig, SettingError
+from .fragment import InvalidNonce, render_calls, render_findings
 from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, hash_field, hash_identity, sha256_hex
 from .jsonscript import script_json
 from .pii_detect import key_kind, text_kind
 from .pii_policy import PII_POLICIES, PiiError, PrivacySettings, redact_for_display
-from .render import InvalidNonce, render_calls, render_findings
 from .segment import MappedEvent, map_event
 from .standard_events import KNOWN_EVENTS, RENAMED_EVENTS, STANDARD_EVENTS, SUNSET_EVENTS
 from .url_redact import DEFAULT_URL_PARAMS_ALLOWED

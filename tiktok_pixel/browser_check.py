@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .calls import Call
 from .foreign_calls import to_call
+from .fragment import too_deep
 from .page_fetch import MAX_BYTES, FetchError, decode, is_url, read_file
 from .page_report import PageReport
 from .pagescan import PageScan, scan
@@ -264,22 +265,9 @@ class _Run:
         if (
             isinstance(record, dict)
             and len(self.records) < MAX_CALLS + 1000
-            and not _too_deep(record)
+            and not too_deep(record, MAX_DEPTH + 8)
         ):
             self.records.append(record)
-
-
-def _too_deep(value: object, limit: int = MAX_DEPTH + 8) -> bool:
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-    return False
 
 
 def _sdk_request(url: str) -> tuple[str, str] | None:

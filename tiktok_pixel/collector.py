@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from random import getrandbits as _getrandbits
 from typing import Any, ParamSpec, TypeVar, cast
 
 from markupsafe import Markup
@@ -18,28 +18,47 @@ from markupsafe import Markup
 from .calls import Call
 from .config import PixelConfig
 from .failures import describe_failure
+from .fragment import render_page
 from .hashing import HASHED_FIELDS, hash_identity
 from .params import Problems, coerce_params, to_text
 from .pii_policy import PiiError, guard_params
-from .render import render_calls, render_findings
 from .segment import map_event
 from .standard_events import similar_standard_event
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_hinted: set[str] = set()
+#: Event names already checked against the standard ones (bounded: names are the site's own).
+_checked: set[str] = set()
+
+#: Bits of a random version-4 UUID (RFC 4122): version 4, variant 10.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def new_event_id() -> str:
+    """A fresh random UUID (version 4) as text: what ``track`` uses when given no event_id.
+
+    Built from ``random.getrandbits`` (reseeded in each forked worker) rather than
+    ``uuid.uuid4()``, which costs several times more; an event_id needs uniqueness for TikTok's
+    deduplication, not secrecy.
+    """
+    text = "%032x" % ((_getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _hint_custom_name(event: str) -> None:
-    """Log once per process when a custom event name looks like a standard one."""
-    if event in _hinted or len(_hinted) > 1000:
+    """Log once per process when a custom event name looks like a standard one.
+
+    Each name is compared once (difflib is slow): later calls with it cost a set lookup.
+    """
+    if event in _checked or len(_checked) > 1000:
         return
+    _checked.add(event)
     suggestion = similar_standard_event(event)
     if suggestion:
-        _hinted.add(event)
         logger.warning(
             "TikTok event %r is not a standard event; did you mean %r? (names are case-sensitive)",
             event,
@@ -81,7 +100,7 @@ def _contained(
 def _event_id_or_new(event_id: object) -> str:
     """``event_id`` as the call would use it, or a fresh UUID when it is not a usable string."""
     text = to_text(event_id)
-    return text.strip() if text is not None and text.strip() else str(uuid.uuid4())
+    return text.strip() if text is not None and text.strip() else new_event_id()
 
 
 class PageEvents:
@@ -161,7 +180,9 @@ class PageEvents:
             logger.warning("TikTok track call dropped: the event name must be a non-empty string")
             return _event_id_or_new(event_id)
         _hint_custom_name(name)
-        identity = {key: custom.pop(key) for key in HASHED_FIELDS if key in custom}
+        identity = (
+            {key: custom.pop(key) for key in HASHED_FIELDS if key in custom} if custom else {}
+        )
         if "phone" in custom:
             identity.setdefault("phone_number", custom.pop("phone"))
         problems = Problems()
@@ -191,12 +212,12 @@ class PageEvents:
         if "value" in params and "currency" not in params and self.config.default_currency:
             params["currency"] = self.config.default_currency
         if event_id is None:
-            event_id = str(uuid.uuid4())
+            event_id = new_event_id()
         else:
             text = to_text(event_id)
             if text is None or not text.strip():
                 problems.coerced.append("event_id is not a string; a fresh one was used")
-                text = str(uuid.uuid4())
+                text = new_event_id()
             event_id = text.strip()
         if problems:
             logger.warning("TikTok event %r: %s", name, problems.describe())
@@ -269,12 +290,9 @@ class PageEvents:
 
         With ``config.debug``, the validator's findings for these calls are logged (logger
         ``tiktok_pixel``, one warning each; messages hold no PII) and follow the fragment as a
-        JSON data block (:func:`tiktok_pixel.render.render_findings`).
+        JSON data block (:func:`tiktok_pixel.fragment.render_findings`).
         """
-        html = render_calls(self.config, self._calls, nonce=nonce)
-        if self.config.debug and html:
-            html += render_findings(self.config, self._calls, nonce=nonce)
-        return html
+        return render_page(self.config, self._calls, nonce=nonce)
 
     def __html__(self) -> str:
         return str(self.render())

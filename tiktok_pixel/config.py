@@ -1,8 +1,8 @@
 """``PixelConfig``: every site-wide setting, validated once into a frozen dataclass.
 
 Configuration errors are programming errors, so they raise ``ValueError`` at start-up with a
-message that names the setting and the bad value. The page-independent part of the rendered
-output is built here too, once per configuration, so per-request rendering only adds the calls.
+message that names the setting and the bad value. The text rendered from a configuration is
+cached by :mod:`tiktok_pixel.fragment`, not stored here: this is plain validated settings.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from typing import Any, Literal
 import phonenumbers
 
 from .currencies import SUPPORTED_CURRENCIES
-from .jsonscript import script_json
 from .mapping_spec import build_mappings
 from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig
 from .pii_policy import PiiPolicy, PrivacySettings
-from .runtime import inline_program
 from .url_redact import DEFAULT_URL_PARAMS_ALLOWED
 
 #: TikTok's SDK URL; ``load()`` appends ``?sdkid=<code>&lib=ttq``.
@@ -141,10 +139,6 @@ class PixelConfig:
 
     #: The two settings above (and default_phone_region), validated: what the guard reads.
     privacy: PrivacySettings = field(init=False, repr=False, compare=False)
-    # Built once at construction: the rendered text that does not depend on the page.
-    payload_head: str = field(init=False, repr=False, compare=False)
-    inline_head: str = field(init=False, repr=False, compare=False)
-    inline_tail: str = field(init=False, repr=False, compare=False)
 
     def __init__(
         self,
@@ -243,18 +237,6 @@ class PixelConfig:
                 ),
             )
         set_(self, "runtime_url", runtime_url)
-        head = script_json(self.payload_settings())
-        set_(self, "payload_head", head[:-1] + ',"calls":')
-        program = inline_program(
-            existing=self.use_existing_pixel,
-            several=len(self.pixel_codes) > 1,
-            hold=self.consent == "hold",
-            page=self.auto_page_view,
-            options=self.limited_data_use,
-            custom_sdk=self.sdk_url != DEFAULT_SDK_URL,
-        )
-        set_(self, "inline_head", program.head + self.payload_head)
-        set_(self, "inline_tail", "}" + program.tail)
 
     def payload_settings(self) -> dict[str, Any]:
         """The page-independent part of the payload the runtime reads; defaults are left out."""

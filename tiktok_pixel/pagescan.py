@@ -1,8 +1,9 @@
 """Read a page back: the ``ttq`` calls our fragments will make, and every pixel loader on it.
 
-This is the inverse of :mod:`tiktok_pixel.render`, used by :mod:`tiktok_pixel.testing` (assertions
-in users' tests) and :mod:`tiktok_pixel.validation` (page rules). It needs only the standard
-library's ``html.parser``: the environments it runs in (users' CI) need not have html5lib.
+This is the inverse of :mod:`tiktok_pixel.fragment` (which owns the format), used by
+:mod:`tiktok_pixel.testing` (assertions in users' tests) and :mod:`tiktok_pixel.validation`
+(page rules). It needs only the standard library's ``html.parser``: the environments it runs in
+(users' CI) need not have html5lib.
 
 The page is read the way the browser runs it. Each fragment carries a JSON payload (an inline
 program of :mod:`tiktok_pixel.runtime` with the payload in it, or a ``<script
@@ -14,7 +15,6 @@ per pixel through ``ttq.instance(code)`` when the payload lists several pixels.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 from typing import Any, Literal
 
 from .calls import Call
-from .runtime import DATA_BLOCK_ATTRIBUTE, inline_payload
+from .fragment import DATA_BLOCK_ATTRIBUTE, inline_payload, read_payload
 
 #: TikTok's own base code: ``ttq.load('CODE')`` (any global name), and a direct events.js tag.
 _FOREIGN_LOAD = re.compile(r"""\.load\(\s*["']([A-Za-z0-9]{16,24})["']""")
@@ -201,25 +201,9 @@ class _Scanner(HTMLParser):
 
     def _fragment(self, text: str, *, inline: bool) -> None:
         try:
-            payload = json.loads(text)
-        except (ValueError, RecursionError):
-            self.problems.append(f"line {self._script_pos[0]}: the payload is not JSON")
-            return
-        if _too_deep(payload):
-            self.problems.append(f"line {self._script_pos[0]}: the payload is nested too deeply")
-            return
-        if not (
-            isinstance(payload, dict)
-            and isinstance(payload.get("pixels", []), list)
-            and all(isinstance(code, str) for code in payload.get("pixels", []))
-            and isinstance(payload.get("options") or {}, dict)
-            and isinstance(payload.get("calls"), list)
-            and all(isinstance(c, list) and c and isinstance(c[0], str) for c in payload["calls"])
-        ):
-            self.problems.append(
-                f"line {self._script_pos[0]}: the payload is not "
-                '{"pixels": [...], "calls": [[method, ...], ...]}'
-            )
+            payload = read_payload(text)
+        except ValueError as exc:
+            self.problems.append(f"line {self._script_pos[0]}: {exc}")
             return
         fragment = Fragment(
             payload, inline, self._script_pos[0], self._script_head, self._script_pos
@@ -228,24 +212,6 @@ class _Scanner(HTMLParser):
         if not fragment.existing:
             for code in fragment.pixels:
                 self._add_loader(str(code), "fragment")
-
-
-#: Payloads nested deeper than this are refused: no page needs it, and a hostile page must not
-#: exhaust the stack of whatever reads or prints the calls afterwards.
-MAX_DEPTH = 64
-
-
-def _too_deep(value: Any) -> bool:
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-    return False
 
 
 def call_from_args(args: list[Any], pixel_code: str | None = None) -> Call:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.contrib.flask_shop import create_app
 from tests.payload import payloads
-from tiktok_pixel.render import FINDINGS_ATTRIBUTE
+from tiktok_pixel.fragment import FINDINGS_ATTRIBUTE
 from tiktok_pixel.testing import calls_in
 
 BLOCK = re.compile(
@@ -32,7 +32,7 @@ def records(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "tiktok_pixel" and r.getMessage().startswith("TikTok pixel check:")
+        if r.name.startswith("tiktok_pixel") and r.getMessage().startswith("TikTok pixel check:")
     ]
 
 

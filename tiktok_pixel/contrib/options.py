@@ -70,7 +70,8 @@ OPTION_HELP: dict[str, str] = {
     "DEBUG": "log the validator's findings on each render and add them to the page as a JSON "
     "data block",
     "ENABLED": "`False`: render nothing and keep nothing in the session (views may still call "
-    "`track`). Flask's default is `not app.testing`",
+    "`track`). The pixel renders under Flask's `TESTING` too; the Events API mirror stays off "
+    "there unless `ENABLED` is set to `True` explicitly",
     "AUTO_INJECT": "insert the fragment before `</head>` of HTML responses that lack it",
     "NONCE": "`callable(request) -> str`: the request's CSP nonce, when no CSP library provides "
     "one (Django also takes a dotted path)",
