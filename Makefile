@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: venv test demo bench bench-quick lint static clean
+.PHONY: venv test test-js demo bench bench-quick lint static clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,16 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-test: venv
+# JavaScript the browser tests serve locally (htmx), pinned in tests/js/package-lock.json.
+TEST_JS := tests/js/node_modules/.installed
+
+$(TEST_JS): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-js: $(TEST_JS)
+
+test: venv test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv
