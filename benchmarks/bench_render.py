@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tiktok_pixel import render_calls
-from tiktok_pixel.render import page_order
+from tiktok_pixel.fragment import heads, page_order
 
 from .common import Result, median_us
 from .fixtures import CONFIG, reference_page
@@ -15,7 +15,7 @@ def run(quick: bool) -> list[Result]:
     repeat, number = (5, 200) if quick else (25, 4000)
     page = reference_page()
     calls = page.calls
-    loader = "<script>" + CONFIG.inline_head  # pre-built, as a hand-written template would have
+    loader = "<script>" + heads(CONFIG).inline  # pre-built, as a hand-written template would have
     args = [call.args() for call in page_order(calls)]
 
     def floor() -> str:

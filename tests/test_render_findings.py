@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import CODE, CODE2
 from tiktok_pixel import Call, PageEvents, PixelConfig, render_calls, render_findings
-from tiktok_pixel import render as render_module
-from tiktok_pixel.render import FINDINGS_ATTRIBUTE, InvalidNonce
+from tiktok_pixel import validation as validation_module
+from tiktok_pixel.fragment import FINDINGS_ATTRIBUTE, InvalidNonce
 from tiktok_pixel.testing import calls_in
 from tiktok_pixel.validation import check_page
 
@@ -87,7 +87,7 @@ def test_without_debug_there_is_no_block_and_nothing_is_validated(
     def fail(*args: Any) -> None:
         raise AssertionError("validated outside debug mode")
 
-    monkeypatch.setattr(render_module, "validate_calls", fail)
+    monkeypatch.setattr(validation_module, "validate_calls", fail)
     page = troubled_page(config(False))
     with caplog.at_level(logging.DEBUG, logger="tiktok_pixel"):
         html = str(page.render(nonce="n0nce"))

@@ -28,21 +28,24 @@ def test_modes() -> None:
 
 def test_inline_programs_leave_out_what_their_config_cannot_need() -> None:
     from tiktok_pixel import PixelConfig
+    from tiktok_pixel.fragment import heads
 
-    plain = PixelConfig(pixel_codes="C3MV4QR3G487IS97GFI0").inline_head
+    plain = heads(PixelConfig(pixel_codes="C3MV4QR3G487IS97GFI0")).inline
     assert "holdConsent()" not in plain and "instance(P[" not in plain
     assert "c.options" not in plain and "c.page" not in plain and "c.sdk" not in plain
     assert '"https://analytics.tiktok.com/i18n/pixel/events.js"' in plain
-    full = PixelConfig(
-        pixel_codes=["C3MV4QR3G487IS97GFI0", "CRF8I2BC77UD2MA14E3G"],
-        consent="hold",
-        limited_data_use=True,
-        sdk_url="/sdk/events.js",
-    ).inline_head
+    full = heads(
+        PixelConfig(
+            pixel_codes=["C3MV4QR3G487IS97GFI0", "CRF8I2BC77UD2MA14E3G"],
+            consent="hold",
+            limited_data_use=True,
+            sdk_url="/sdk/events.js",
+        )
+    ).inline
     assert "q.holdConsent()" in full and "q.instance(P[j])" in full
     assert "q.load(P[i],c.options)" in full and 'u="/sdk/events.js"' in full
     assert "page()" in full
     assert (
         "page()"
-        not in PixelConfig(pixel_codes="C3MV4QR3G487IS97GFI0", auto_page_view=False).inline_head
+        not in heads(PixelConfig(pixel_codes="C3MV4QR3G487IS97GFI0", auto_page_view=False)).inline
     )

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.browser import html_page
 from tests.conftest import CODE, CODE2
 from tiktok_pixel import Call, PageEvents, PixelConfig, render_calls, sha256_hex
-from tiktok_pixel.render import page_order
+from tiktok_pixel.fragment import page_order
 from tiktok_pixel.testing import (
     PageCalls,
     PayloadError,

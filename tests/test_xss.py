@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import CODE, CODE2
 from tiktok_pixel import InvalidNonce, PageEvents, PixelConfig
+from tiktok_pixel.fragment import heads
 
 #: Characters that matter to an HTML tokenizer, a JS parser or a JSON decoder.
 HOSTILE_ALPHABET = list("<>/!-&'\"\\`=;:() \t\n\r\u2028\u2029\x00\ufeff\U0001f600\U00010348aAsS")
@@ -49,7 +50,8 @@ def payload_of(config: PixelConfig, fragment: str) -> tuple[dict[str, Any], list
     if config.inline:
         assert len(elements) == 1
         code = elements[0].text
-        prefix = config.inline_head[: config.inline_head.index("(window,document,") + 17]
+        inline = heads(config).inline
+        prefix = inline[: inline.index("(window,document,") + 17]
         assert code.startswith(prefix) and code.endswith("});")
         return json.loads(code[len(prefix) : -2]), elements
     assert len(elements) == 2

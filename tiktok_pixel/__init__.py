@@ -5,9 +5,9 @@ from __future__ import annotations
 from .calls import Call
 from .collector import PageEvents
 from .config import DEFAULT_SDK_URL, PixelConfig
+from .fragment import InvalidNonce, render_calls, render_findings
 from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, hash_field, hash_identity, sha256_hex
 from .jsonscript import script_json
-from .render import InvalidNonce, render_calls, render_findings
 from .segment import MappedEvent, map_event
 from .standard_events import KNOWN_EVENTS, RENAMED_EVENTS, STANDARD_EVENTS, SUNSET_EVENTS
 from .validation import RULES, Finding, Rule, check_page, validate_calls, validate_page

@@ -17,13 +17,13 @@ from markupsafe import Markup
 from .calls import Call
 from .config import PixelConfig
 from .failures import describe_failure
+from .fragment import render_page
 from .hashing import HASHED_FIELDS, hash_identity
 from .params import Problems, coerce_params, to_text
-from .render import render_calls, render_findings
 from .segment import map_event
 from .standard_events import similar_standard_event
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -247,12 +247,9 @@ class PageEvents:
 
         With ``config.debug``, the validator's findings for these calls are logged (logger
         ``tiktok_pixel``, one warning each; messages hold no PII) and follow the fragment as a
-        JSON data block (:func:`tiktok_pixel.render.render_findings`).
+        JSON data block (:func:`tiktok_pixel.fragment.render_findings`).
         """
-        html = render_calls(self.config, self._calls, nonce=nonce)
-        if self.config.debug and html:
-            html += render_findings(self.config, self._calls, nonce=nonce)
-        return html
+        return render_page(self.config, self._calls, nonce=nonce)
 
     def __html__(self) -> str:
         return str(self.render())

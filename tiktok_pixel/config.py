@@ -1,24 +1,22 @@
 """``PixelConfig``: every site-wide setting, validated once into a frozen dataclass.
 
 Configuration errors are programming errors, so they raise ``ValueError`` at start-up with a
-message that names the setting and the bad value. The page-independent part of the rendered
-output is built here too, once per configuration, so per-request rendering only adds the calls.
+message that names the setting and the bad value. The text rendered from a configuration is
+cached by :mod:`tiktok_pixel.fragment`, not stored here: this is plain validated settings.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import phonenumbers
 
 from .currencies import SUPPORTED_CURRENCIES
-from .jsonscript import script_json
 from .mapping_spec import build_mappings
 from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig
-from .runtime import program
 
 #: TikTok's SDK URL; ``load()`` appends ``?sdkid=<code>&lib=ttq``.
 DEFAULT_SDK_URL = "https://analytics.tiktok.com/i18n/pixel/events.js"
@@ -98,10 +96,6 @@ class PixelConfig:
     #: Log the validator's findings (tiktok_pixel.validation) on each render; never PII.
     debug: bool = False
 
-    # Built once in __post_init__: the rendered text that does not depend on the page.
-    payload_head: str = field(init=False, repr=False, compare=False)
-    inline_head: str = field(init=False, repr=False, compare=False)
-
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "pixel_codes", _codes(self.pixel_codes))
@@ -138,18 +132,6 @@ class PixelConfig:
                 "inline=False needs runtime_url: the URL where static/tiktok_pixel.js is served "
                 "(the Flask and Django integrations set it for you)"
             )
-        head = script_json(self.payload_settings())
-        set_(self, "payload_head", head[:-1] + ',"calls":')
-        code = program(
-            loader=not self.use_existing_pixel,
-            existing=self.use_existing_pixel,
-            several=len(self.pixel_codes) > 1,
-            hold=self.consent == "hold",
-            page=self.auto_page_view,
-            options=self.limited_data_use,
-            sdk_literal=script_json(self.sdk_url),
-        )
-        set_(self, "inline_head", "!" + code + "(window,document," + self.payload_head)
 
     def payload_settings(self) -> dict[str, Any]:
         """The page-independent part of the payload the runtime reads; defaults are left out."""

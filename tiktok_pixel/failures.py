@@ -7,8 +7,12 @@ and logged as one warning.
 
 from __future__ import annotations
 
+import logging
+
+from .fragment import InvalidNonce
 from .hashing import InvalidIdentity
-from .render import InvalidNonce
+
+logger = logging.getLogger(__name__)
 
 #: Our own exceptions: their messages are written to carry no PII, so they may be logged.
 _SAFE_MESSAGES = (InvalidNonce, InvalidIdentity)
@@ -20,3 +24,10 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, _SAFE_MESSAGES):
         return f"{type(exc).__name__}: {exc}"
     return type(exc).__name__
+
+
+def log_render_failure(exc: BaseException) -> None:
+    """The one warning for a pixel that could not be rendered (the page is served without it)."""
+    logger.warning(
+        "TikTok pixel not rendered (%s); the page is served without it", describe_failure(exc)
+    )

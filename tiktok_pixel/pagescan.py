@@ -1,8 +1,9 @@
 """Read a page back: the ``ttq`` calls our fragments will make, and every pixel loader on it.
 
-This is the inverse of :mod:`tiktok_pixel.render`, used by :mod:`tiktok_pixel.testing` (assertions
-in users' tests) and :mod:`tiktok_pixel.validation` (page rules). It needs only the standard
-library's ``html.parser``: the environments it runs in (users' CI) need not have html5lib.
+This is the inverse of :mod:`tiktok_pixel.fragment` (which owns the format), used by
+:mod:`tiktok_pixel.testing` (assertions in users' tests) and :mod:`tiktok_pixel.validation`
+(page rules). It needs only the standard library's ``html.parser``: the environments it runs in
+(users' CI) need not have html5lib.
 
 The page is read the way the browser runs it. Each fragment carries a JSON payload (inline
 ``!function(w,d,c){…}(window,document,PAYLOAD);`` or a ``<script type="application/json"
@@ -14,7 +15,6 @@ pixel not loaded yet on the page ``load`` and ``page``, then every call, once pe
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,12 +22,7 @@ from html.parser import HTMLParser
 from typing import Any, Literal
 
 from .calls import Call
-from .runtime import DATA_BLOCK_ATTRIBUTE
-
-#: The start of our inline fragment, and the text that ends the runtime function and starts the
-#: arguments. The runtime never contains the latter, so its first occurrence ends the program.
-INLINE_PREFIX = "!function(w,d,c){"
-_INLINE_ARGS = "}(window,document,"
+from .fragment import DATA_BLOCK_ATTRIBUTE, inline_payload, read_payload
 
 #: TikTok's own base code: ``ttq.load('CODE')`` (any global name), and a direct events.js tag.
 _FOREIGN_LOAD = re.compile(r"""\.load\(\s*["']([A-Za-z0-9]{16,24})["']""")
@@ -175,33 +170,24 @@ class _Scanner(HTMLParser):
             self._fragment(text, inline=False)
         elif "src" in attrs or not _is_javascript(type_):
             return
-        elif text.lstrip().startswith(INLINE_PREFIX) and _INLINE_ARGS in text:
-            start = text.index(_INLINE_ARGS) + len(_INLINE_ARGS)
-            end = text.rstrip().rstrip(";").rstrip()
-            if end.endswith(")"):
-                self._fragment(text[start : len(end) - 1], inline=True)
-            else:
-                self.problems.append(f"line {self._script_pos[0]}: truncated inline fragment")
+        elif (payload := self._inline_payload(text)) is not None:
+            self._fragment(payload, inline=True)
         else:
             for match in _FOREIGN_LOAD.finditer(text):
                 self._add_loader(match.group(1), "base-code")
 
+    def _inline_payload(self, text: str) -> str | None:
+        try:
+            return inline_payload(text)
+        except ValueError as exc:
+            self.problems.append(f"line {self._script_pos[0]}: {exc}")
+            return None
+
     def _fragment(self, text: str, *, inline: bool) -> None:
         try:
-            payload = json.loads(text)
-        except ValueError:
-            self.problems.append(f"line {self._script_pos[0]}: the payload is not JSON")
-            return
-        if not (
-            isinstance(payload, dict)
-            and isinstance(payload.get("pixels", []), list)
-            and isinstance(payload.get("calls"), list)
-            and all(isinstance(c, list) and c and isinstance(c[0], str) for c in payload["calls"])
-        ):
-            self.problems.append(
-                f"line {self._script_pos[0]}: the payload is not "
-                '{"pixels": [...], "calls": [[method, ...], ...]}'
-            )
+            payload = read_payload(text)
+        except ValueError as exc:
+            self.problems.append(f"line {self._script_pos[0]}: {exc}")
             return
         fragment = Fragment(
             payload, inline, self._script_pos[0], self._script_head, self._script_pos

@@ -12,7 +12,7 @@ import pytest
 
 from tests.contrib.flask_shop import create_app
 from tests.payload import payloads
-from tiktok_pixel.render import FINDINGS_ATTRIBUTE
+from tiktok_pixel.fragment import FINDINGS_ATTRIBUTE
 from tiktok_pixel.testing import calls_in
 
 BLOCK = re.compile(

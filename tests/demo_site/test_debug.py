@@ -14,7 +14,7 @@ from demo_site.app import settings_from_env
 from tiktok_pixel.cli import build_parser
 from tiktok_pixel.cli.demo import demo_settings
 from tiktok_pixel.contrib.flask import get_state
-from tiktok_pixel.render import FINDINGS_ATTRIBUTE
+from tiktok_pixel.fragment import FINDINGS_ATTRIBUTE
 from tiktok_pixel.validation import check_page
 
 BLOCK = re.compile(rf'<script type="application/json" {FINDINGS_ATTRIBUTE} nonce="[^"]+">(.*?)<')

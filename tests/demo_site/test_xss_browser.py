@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-import tiktok_pixel.render
+import tiktok_pixel.fragment
 from demo_site import create_app
 from tests.browser import read_queues
 from tests.demo_site.conftest import Shop, open_shop, serve
@@ -247,7 +247,7 @@ def test_the_checks_fail_when_the_escaping_is_broken(
     """Sanity check of the checks: with plain ``json.dumps`` in place of ``script_json``, a
     script breakout closes the pixel's ``<script>`` early; the CSP blocks the injected script
     (defence in depth), and the probe sees the violation, the broken loader and the lost call."""
-    monkeypatch.setattr(tiktok_pixel.render, "script_json", json.dumps)
+    monkeypatch.setattr(tiktok_pixel.fragment, "script_json", json.dumps)
     index = PAYLOADS.index("</script><script>window.__xss=1</script>")
     fresh = Probe(browser, hostile_shop)
     try:

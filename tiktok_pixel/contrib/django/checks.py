@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from ..mirroring import consent_hold_unanswered
+from ...handoff import consent_hold_unanswered
 from .conf import SETTING, read_settings
 from .runtime import FINDER, MISSING_RUNTIME_HINT, finder_installed, view_url
 

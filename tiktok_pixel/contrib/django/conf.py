@@ -20,7 +20,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from ...config import PixelConfig, normalise_pixel_code
-from ..mirroring import ConsentFunction, events_api_config
+from ...handoff import ConsentFunction, events_api_config
 from ..options import (
     ALL_OPTIONS,
     CONFIG_OPTIONS,

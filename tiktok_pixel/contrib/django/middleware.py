@@ -26,8 +26,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
 
 from ...calls import Call
+from ...handoff import mirror_request
 from ..jinja import describe_failure
-from ..mirroring import mirror_request
 from .carry import SESSION_KEY, load_carried, may_carry, session_of, store_carried
 from .conf import get_settings
 from .mirror import get_mirror

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
-from ..mirroring import build_mirror, consent_hold_unanswered, warn_consent_hold
+from ...handoff import build_mirror, consent_hold_unanswered, warn_consent_hold
 from .conf import SETTING, SOURCE, get_settings
 
 if TYPE_CHECKING:

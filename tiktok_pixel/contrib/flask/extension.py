@@ -20,9 +20,9 @@ from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 from ...collector import PageEvents
-from ...render import render_calls, render_findings
+from ...fragment import render_calls, render_findings
+from ...handoff import mirror_request
 from ..jinja import TikTokPixelExtension, log_render_failure
-from ..mirroring import mirror_request
 from .carryover import MAX_CARRIED, SESSION_KEY, decode_calls, encode_calls
 from .inject import has_pixel, insert_before_head_end
 from .state import RUNTIME_PREFIX, PixelState, build_state

@@ -15,7 +15,7 @@ _HEAD_END = re.compile(rb"</head\s*>", re.I)
 
 def has_pixel(body: bytes, config: PixelConfig) -> bool:
     """Whether ``body`` already holds our fragment (inline or no-inline)."""
-    marker = config.inline_head[:48].encode()
+    marker = b'{"pixels":'
     return DATA_BLOCK_ATTRIBUTE.encode() in body or marker in body
 
 

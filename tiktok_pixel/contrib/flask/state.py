@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...config import PixelConfig
-from ...runtime import served_static_script
-from ..mirroring import (
+from ...handoff import (
     ConsentFunction,
     build_mirror,
     check_consent_function,
@@ -23,6 +22,7 @@ from ..mirroring import (
     events_api_config,
     warn_consent_hold,
 )
+from ...runtime import served_static_script
 from ..options import (
     ALL_OPTIONS,
     CONFIG_OPTIONS,

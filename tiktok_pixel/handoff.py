@@ -1,4 +1,4 @@
-"""Events API mirroring for the framework integrations: build the mirror once, call it per request.
+"""The hand-off of a request's calls to the Events API mirror, for every framework integration.
 
 Flask (``TIKTOK_PIXEL_EVENTS_API``) and Django (``TIKTOK_PIXEL["EVENTS_API"]``) share this: the
 option dict is validated at start-up into an :class:`~tiktok_pixel.events_api.EventsApiConfig`
@@ -18,13 +18,13 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..calls import Call
-from ..config import PixelConfig
+from .calls import Call
+from .config import PixelConfig
 
 if TYPE_CHECKING:  # the events_api package is imported only when mirroring is configured
-    from ..events_api import EventsApiConfig, EventsApiMirror
+    from .events_api import EventsApiConfig, EventsApiMirror
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 #: ``CONSENT_GRANTED``: ``callable(request) -> bool``, whether this visitor granted consent.
 ConsentFunction = Callable[[Any], Any]
@@ -56,7 +56,7 @@ def events_api_config(
     sends nothing) a missing token is accepted, every other option is still checked, and the
     result is ``None``.
     """
-    from ..events_api import EventsApiConfig
+    from .events_api import EventsApiConfig
 
     if not isinstance(options, Mapping):
         raise ValueError(f"{source} must be a dict of options, not {type(options).__name__}")
@@ -78,7 +78,7 @@ def build_mirror(
     pre-forking server's master starts no thread). The sender registers its own exit hook that
     flushes the queue within ``SHUTDOWN_TIMEOUT``.
     """
-    from ..events_api import EventsApiMirror
+    from .events_api import EventsApiMirror
 
     try:
         return EventsApiMirror(pixel_config, api_config)

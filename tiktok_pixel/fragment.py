@@ -1,0 +1,282 @@
+"""The HTML fragment we put in ``<head>``: how it is built, how a page is known to have it, and
+how its payload is read back.
+
+One module owns the format, so the renderer, auto-injection (:mod:`tiktok_pixel.lifecycle`),
+``tiktok_pixel.testing`` and the ``check`` command (through :mod:`tiktok_pixel.pagescan`) agree:
+
+- inline mode: ``<script nonce="…">!function(w,d,c){…}(window,document,PAYLOAD);</script>``;
+- no-inline mode: ``<script type="application/json" data-tiktok-pixel nonce="…">PAYLOAD</script>``
+  followed by ``<script src="…/tiktok_pixel.js" async nonce="…"></script>``;
+- debug mode adds ``<script type="application/json" data-tiktok-pixel-findings>[…]</script>``.
+
+``PAYLOAD`` is ``{"pixels":[…],…,"calls":[[method,…],…]}``: everything dynamic reaches the page as
+JSON escaped for a ``<script>`` element (:mod:`tiktok_pixel.jsonscript`), and the nonce is checked
+against the base64 alphabet CSP nonces use. The page-independent text of a configuration (the
+program and the payload's settings) is rendered once per :class:`~tiktok_pixel.PixelConfig` and
+cached here, so a request only adds its calls.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from .calls import Call
+from .config import PixelConfig
+from .jsonscript import script_json
+from .runtime import DATA_BLOCK_ATTRIBUTE, program
+
+if TYPE_CHECKING:  # validation reads pages back through pagescan, which imports this module
+    from .validation import Finding
+
+__all__ = [
+    "DATA_BLOCK_ATTRIBUTE",
+    "FINDINGS_ATTRIBUTE",
+    "INLINE_ARGS",
+    "INLINE_PREFIX",
+    "MARKER",
+    "Heads",
+    "InvalidNonce",
+    "finding_entry",
+    "has_fragment",
+    "heads",
+    "inline_payload",
+    "nonce_attribute",
+    "page_order",
+    "read_payload",
+    "render_calls",
+    "render_findings",
+    "render_page",
+]
+
+#: The attribute of debug mode's data block listing the validator's findings (see
+#: :func:`render_findings`). Distinct from :data:`DATA_BLOCK_ATTRIBUTE`: the runtime and
+#: ``testing.calls_in`` select that exact attribute, so they never read this block.
+FINDINGS_ATTRIBUTE = "data-tiktok-pixel-findings"
+
+#: The start of the inline program, and the text that ends it and starts its arguments. The
+#: program never contains the latter, so its first occurrence ends the program.
+INLINE_PREFIX = "!function(w,d,c){"
+INLINE_ARGS = "}(window,document,"
+
+#: Every payload starts with this, inline or in a data block: a page holding it has our fragment
+#: (auto-injection then leaves it alone). It costs the page no extra bytes.
+MARKER = '{"pixels":'
+_MARKER_BYTES = MARKER.encode()
+
+#: CSP nonces are base64 or base64url (CSP3 "base64-value"); nothing else may reach the attribute.
+_NONCE_RE = re.compile(r"[A-Za-z0-9+/_-]{1,256}={0,2}")
+
+
+class InvalidNonce(ValueError):
+    """A CSP nonce with characters outside base64; rendering refuses it instead of escaping it."""
+
+
+def nonce_attribute(nonce: str | None) -> str:
+    """`` nonce="…"`` for a valid nonce, ``""`` for none; :class:`InvalidNonce` otherwise."""
+    if nonce is None or nonce == "":
+        return ""
+    if not isinstance(nonce, str) or not _NONCE_RE.fullmatch(nonce):
+        raise InvalidNonce("CSP nonce must be 1-256 base64 characters (A-Z a-z 0-9 + / _ - =)")
+    return f' nonce="{nonce}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """The page-independent text of a configuration's fragment.
+
+    ``payload`` is the payload up to its calls (``{"pixels":[…],…,"calls":``); ``inline`` is the
+    inline script's text up to the same point (``!function(w,d,c){…}(window,document,`` +
+    ``payload``).
+    """
+
+    payload: str
+    inline: str
+
+
+_heads: dict[int, Heads] = {}
+_heads_lock = threading.Lock()
+
+
+def _build_heads(config: PixelConfig) -> Heads:
+    payload = script_json(config.payload_settings())[:-1] + ',"calls":'
+    code = program(
+        loader=not config.use_existing_pixel,
+        existing=config.use_existing_pixel,
+        several=len(config.pixel_codes) > 1,
+        hold=config.consent == "hold",
+        page=config.auto_page_view,
+        options=config.limited_data_use,
+        sdk_literal=script_json(config.sdk_url),
+    )
+    return Heads(payload, "!" + code + "(window,document," + payload)
+
+
+def heads(config: PixelConfig) -> Heads:
+    """The cached :class:`Heads` of ``config`` (built on first use, forgotten with the config)."""
+    found = _heads.get(id(config))
+    if found is None:
+        built = _build_heads(config)
+        with _heads_lock:
+            found = _heads.get(id(config))
+            if found is None:
+                found = _heads[id(config)] = built
+                weakref.finalize(config, _heads.pop, id(config), None)
+    return found
+
+
+def _identity_key(call: Call) -> Any:
+    """A hashable key equal for identical identify calls (their params are plain strings)."""
+    try:
+        return call.pixel_code, frozenset(call.params.items())
+    except TypeError:  # an unhashable value read back from a page
+        return call.pixel_code, json.dumps(call.params, sort_keys=True, default=str)
+
+
+def page_order(calls: Iterable[Call]) -> list[Call]:
+    """identify calls first (identical ones once), then the rest in queue order.
+
+    TikTok attaches identify data to the tracks that follow it, so the page identifies first.
+    Linear in the number of calls.
+    """
+    identifies: list[Call] = []
+    seen: set[Any] = set()
+    others: list[Call] = []
+    for call in calls:
+        if call.method == "identify":
+            key = _identity_key(call)
+            if key not in seen:
+                seen.add(key)
+                identifies.append(call)
+        else:
+            others.append(call)
+    return identifies + others if identifies else others
+
+
+def render_calls(
+    config: PixelConfig,
+    calls: Iterable[Call],
+    *,
+    nonce: str | None = None,
+    runtime_url: str | None = None,
+) -> Markup:
+    """The ``<head>`` fragment: loader (unless an existing pixel is used) and ``calls``.
+
+    ``runtime_url`` (no-inline mode) overrides ``config.runtime_url``: an integration mounted
+    under a path prefix passes the URL it serves the script at.
+    """
+    ordered = page_order(calls)
+    attr = nonce_attribute(nonce)
+    if config.use_existing_pixel and not ordered:
+        return Markup("")
+    head = heads(config)
+    calls_json = script_json([call.args() for call in ordered])
+    if config.inline:
+        return Markup(f"<script{attr}>{head.inline}{calls_json}}});</script>")
+    return Markup(
+        f'<script type="application/json" {DATA_BLOCK_ATTRIBUTE}{attr}>'
+        f"{head.payload}{calls_json}}}</script>"
+        f'<script src="{runtime_url or config.runtime_url}" async{attr}></script>'
+    )
+
+
+def finding_entry(finding: Finding) -> dict[str, Any]:
+    """What the findings block says about one finding: no params and no identify values.
+
+    ``method``, ``event`` and ``event_id`` name the call concerned (``None`` for page rules);
+    a non-string event name or event id (itself a finding) is left out rather than echoed.
+    """
+    call = finding.call
+    event = call.event if call is not None and isinstance(call.event, str) else None
+    event_id = call.event_id if call is not None and isinstance(call.event_id, str) else None
+    return {
+        "rule": finding.id,
+        "severity": finding.severity,
+        "message": finding.message,
+        "explanation": finding.rule.summary,
+        "method": call.method if call is not None else None,
+        "event": event,
+        "event_id": event_id,
+    }
+
+
+def render_findings(
+    config: PixelConfig, calls: Iterable[Call], *, nonce: str | None = None
+) -> Markup:
+    """Debug mode: log the validator's findings for ``calls`` and render them as a data block.
+
+    ``calls`` are the calls the fragment beside it renders (checked in page order, as
+    :func:`render_calls` writes them). Each finding is logged as one warning on the
+    ``tiktok_pixel`` logger and listed in ``<script type="application/json"
+    data-tiktok-pixel-findings>[...]</script>`` (:func:`finding_entry`; through ``script_json``,
+    with the CSP nonce) for a page-side inspector to read. Without ``config.debug``: ``""``,
+    and nothing is validated.
+    """
+    if not config.debug:
+        return Markup("")
+    from .validation import log_findings, validate_calls
+
+    attr = nonce_attribute(nonce)
+    findings = validate_calls(page_order(calls))
+    log_findings(findings)
+    data = script_json([finding_entry(finding) for finding in findings])
+    return Markup(f'<script type="application/json" {FINDINGS_ATTRIBUTE}{attr}>{data}</script>')
+
+
+def render_page(
+    config: PixelConfig,
+    calls: Iterable[Call],
+    *,
+    nonce: str | None = None,
+    runtime_url: str | None = None,
+) -> Markup:
+    """:func:`render_calls`, then in debug mode :func:`render_findings` for the same calls."""
+    calls = calls if isinstance(calls, list | tuple) else list(calls)
+    html = render_calls(config, calls, nonce=nonce, runtime_url=runtime_url)
+    if config.debug and html:
+        html += render_findings(config, calls, nonce=nonce)
+    return html
+
+
+def has_fragment(body: str | bytes) -> bool:
+    """Whether a page already holds one of our fragments (inline or data block)."""
+    if isinstance(body, str):
+        return MARKER in body
+    return _MARKER_BYTES in body
+
+
+def inline_payload(script_text: str) -> str | None:
+    """The payload text of an inline fragment's script, ``None`` if the script is not one.
+
+    Raises ``ValueError`` for an inline fragment cut short (its closing ``)`` is missing).
+    """
+    if not (script_text.lstrip().startswith(INLINE_PREFIX) and INLINE_ARGS in script_text):
+        return None
+    start = script_text.index(INLINE_ARGS) + len(INLINE_ARGS)
+    end = script_text.rstrip().rstrip(";").rstrip()
+    if not end.endswith(")"):
+        raise ValueError("truncated inline fragment")
+    return script_text[start : len(end) - 1]
+
+
+def read_payload(text: str) -> dict[str, Any]:
+    """A payload read back from a page; ``ValueError`` if it is not what the runtime reads."""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise ValueError("the payload is not JSON") from None
+    if not (
+        isinstance(payload, dict)
+        and isinstance(payload.get("pixels", []), list)
+        and isinstance(payload.get("calls"), list)
+        and all(isinstance(c, list) and c and isinstance(c[0], str) for c in payload["calls"])
+    ):
+        raise ValueError('the payload is not {"pixels": [...], "calls": [[method, ...], ...]}')
+    return payload

@@ -1,0 +1,336 @@
+"""One request's pixel, from the view's first call to the response: the same for every framework.
+
+A framework adapter validates its settings once into a :class:`Site`, then for each request:
+
+1. ``pixel = site.begin(request, session=..., session_cookie=...)``; views queue calls on
+   ``pixel.events`` (a :class:`~tiktok_pixel.PageEvents`);
+2. templates print ``pixel.render(nonce)`` (the ``{% tiktok_pixel %}`` tag, however many times);
+3. ``pixel.fail()`` when the view raised and the framework answers with its error page;
+4. ``pixel.respond(status=..., content_type=..., ...)`` once the response is known and before
+   the session is saved: carries calls over a redirect, auto-injects, forgets shown calls;
+5. ``pixel.hand_off(environ, status=...)`` at the end: the Events API mirror gets the track calls.
+
+The rules (the README's "Request lifecycle" section):
+
+- a page renders each call at most once, however many times the tag renders; a later tag renders
+  only calls queued since the earlier one (and nothing when there are none);
+- calls of a request that ends in a redirect wait in the session (:mod:`tiktok_pixel.carry`) and
+  render on the next HTML page, once; HEAD, 304 and non-HTML responses leave them waiting; a
+  streamed page renders after the session is saved, so it renders only its own calls;
+- a request that raised renders none of its own calls (the error page gets the bare loader) and
+  mirrors none; carried calls stay waiting for the next good page;
+- every script carries the request's CSP nonce; without a known request nothing is rendered;
+- auto-injection puts the fragment before the document's real ``</head>``
+  (:mod:`tiktok_pixel.inject`) of an HTML page that has no fragment yet
+  (:mod:`tiktok_pixel.fragment`);
+- the session is only touched when the visitor sent a session cookie or something must be
+  carried, and looking and finding nothing leaves it unaccessed (no ``Vary: Cookie``).
+
+Nothing here raises into the page: a request-time failure is one logged warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from . import carry
+from .calls import Call
+from .collector import PageEvents
+from .config import PixelConfig
+from .failures import describe_failure, log_render_failure
+from .fragment import has_fragment, render_page
+from .handoff import ConsentFunction, mirror_request
+from .inject import head_end
+
+if TYPE_CHECKING:
+    from .events_api import EventsApiMirror
+
+__all__ = [
+    "HTML_TYPES",
+    "NonceFunction",
+    "RequestPixel",
+    "SessionGetter",
+    "Site",
+    "is_page",
+    "is_redirect",
+]
+
+logger = logging.getLogger(__name__)
+
+#: ``NONCE`` setting: ``callable(request) -> str | None``, the request's CSP nonce.
+NonceFunction = Callable[[Any], "str | None"]
+
+#: Gives the request's session (a mutable mapping), or ``None`` when it has none.
+SessionGetter = Callable[[], "MutableMapping[str, Any] | None"]
+
+#: Content types that are pages: the pixel renders, carried calls are shown, injection happens.
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+#: Statuses whose response has no body to show.
+_NO_BODY = frozenset({204, 205, 304})
+
+
+def is_redirect(status: int, has_location: bool) -> bool:
+    """A redirect the browser follows: 3xx (not 304) with a ``Location``."""
+    return 300 <= status < 400 and status != 304 and has_location
+
+
+def is_page(status: int, content_type: str | None, method: str = "GET") -> bool:
+    """Whether a response is an HTML page a browser shows: not HEAD, a body, text/html or XHTML."""
+    if method == "HEAD" or status < 200 or status in _NO_BODY or 300 <= status < 400:
+        return False
+    return (content_type or "").split(";", 1)[0].strip().lower() in HTML_TYPES
+
+
+@dataclass(frozen=True, eq=False)
+class Site:
+    """Everything the lifecycle needs from a site's settings, validated once at start-up.
+
+    ``config`` is what pages render with (a placeholder that only collects when the pixel is
+    disabled without a code); ``enabled=False`` renders nothing and mirrors nothing;
+    ``auto_inject`` puts the fragment into HTML pages whose templates did not render it;
+    ``nonce`` is the ``NONCE`` setting (else ``request.csp_nonce`` is used, as django-csp and
+    flask-talisman set it); ``mirror`` is the one Events API mirror (``None``: no mirroring) and
+    ``consent_granted`` the ``CONSENT_GRANTED`` callable; ``script_url`` is where pages load
+    ``static/tiktok_pixel.js`` in no-inline mode (default: ``config.runtime_url``).
+    """
+
+    config: PixelConfig
+    enabled: bool = True
+    auto_inject: bool = False
+    nonce: NonceFunction | None = field(default=None, repr=False)
+    mirror: EventsApiMirror | None = None
+    consent_granted: ConsentFunction | None = field(default=None, repr=False)
+    script_url: str | None = None
+
+    def begin(
+        self,
+        request: Any,
+        *,
+        session: SessionGetter,
+        session_cookie: bool,
+        script_url: str | None = None,
+    ) -> RequestPixel:
+        """The pixel of one request. ``session`` is called only when the session is needed;
+        ``session_cookie`` says whether the visitor sent one (without it nothing can be waiting);
+        ``script_url`` overrides :attr:`script_url` (an app mounted under a prefix)."""
+        return RequestPixel(
+            self,
+            request,
+            session=session,
+            session_cookie=session_cookie,
+            script_url=script_url or self.script_url,
+        )
+
+
+class RequestPixel:
+    """One request's pixel: its collector (``events``) and every lifecycle decision about it."""
+
+    __slots__ = (
+        "_carried",
+        "_cookie",
+        "_done",
+        "_failed",
+        "_rendered",
+        "_session",
+        "_shown",
+        "_tagged",
+        "_took",
+        "events",
+        "request",
+        "script_url",
+        "site",
+    )
+
+    def __init__(
+        self,
+        site: Site,
+        request: Any,
+        *,
+        session: SessionGetter,
+        session_cookie: bool,
+        script_url: str | None = None,
+    ) -> None:
+        self.site = site
+        self.request = request
+        #: The request's own calls (never the carried ones).
+        self.events = PageEvents(site.config)
+        self.script_url = script_url
+        self._session = session
+        self._cookie = session_cookie
+        self._rendered = 0  # own calls already on the page
+        self._carried: list[Call] | None = None  # carried calls on the page (None: not looked)
+        self._took = False  # the page took what was waiting in the session
+        self._shown = False  # a fragment is on the page
+        self._tagged = False  # a template rendered the tag
+        self._failed = False  # the view raised
+        self._done = False  # respond() ran: the session is saved
+
+    def __repr__(self) -> str:
+        return f"<RequestPixel {self.events!r}>"
+
+    @property
+    def failed(self) -> bool:
+        """Whether the view raised (see :meth:`fail`)."""
+        return self._failed
+
+    def nonce(self) -> str | None:
+        """The request's CSP nonce: the ``NONCE`` setting's, else ``request.csp_nonce``."""
+        if self.site.nonce is not None:
+            value = self.site.nonce(self.request)
+        else:
+            value = getattr(self.request, "csp_nonce", None)
+        # str(): django-csp's nonce is lazy, and reading it is what puts it in the header
+        return None if value is None else (str(value) or None)
+
+    def render(self, nonce: str | None = None) -> Markup:
+        """The fragment for the tag: carried calls (first tag only) and own calls not yet on the
+        page; ``""`` when there is nothing new. Never raises (a failure logs one warning).
+
+        ``nonce`` overrides :meth:`nonce`.
+        """
+        self._tagged = True
+        if not self.site.enabled:
+            return Markup("")
+        try:
+            carried = self._take_carried() if self._carried is None else None
+            own = () if self._failed else self.events.calls[self._rendered :]
+            if self._shown and not carried and not own:
+                return Markup("")
+            if nonce is None:
+                nonce = self.nonce()
+            calls = [*carried, *own] if carried else own
+            html = render_page(self.site.config, calls, nonce=nonce, runtime_url=self.script_url)
+        except Exception as exc:  # request-time: never fail the page
+            log_render_failure(exc)
+            return Markup("")
+        if self._carried is None:
+            self._carried = carried or []
+            self._took = carried is not None
+        self._rendered += len(own)
+        self._shown = True
+        return html
+
+    def _take_carried(self) -> list[Call] | None:
+        """The calls waiting in the session, if they may be shown now; ``None``: none waiting."""
+        if self._failed or self._done or not self._cookie:
+            return None
+        session = self._session()
+        if session is None:
+            return None
+        accessed = getattr(session, "accessed", None)
+        if carry.SESSION_KEY not in session:
+            if accessed is not None:
+                # only looked, found nothing: the page does not depend on the session
+                session.accessed = accessed  # type: ignore[attr-defined]
+            return None
+        return carry.decode(session.get(carry.SESSION_KEY))
+
+    def fail(self) -> None:
+        """The view raised and the framework answers with its error page.
+
+        From now on the tag renders none of this request's calls, and none is carried or
+        mirrored; calls carried in from earlier requests stay waiting for the next good page.
+        """
+        self._failed = True
+
+    def respond(
+        self,
+        *,
+        status: int,
+        content_type: str | None,
+        has_location: bool = False,
+        method: str = "GET",
+        streaming: bool = False,
+        encoded: bool = False,
+        body: Callable[[], bytes] | None = None,
+        charset: str = "utf-8",
+    ) -> bytes | None:
+        """Settle the response, before the session is saved; returns a new body, or ``None``.
+
+        A redirect carries the calls not yet rendered into the session. An HTML page (not
+        streamed, not ``Content-Encoding``-encoded, ``body`` given) that has no fragment yet gets
+        one before its real ``</head>`` when ``auto_inject`` is on: the new body is returned (the
+        adapter sets it, fixes ``Content-Length`` and drops a stale ``ETag``). Carried calls a
+        page showed are removed from the session; any other response leaves them waiting.
+        Never raises.
+        """
+        if self._done or not self.site.enabled:
+            self._done = True
+            return None
+        new_body = None
+        try:
+            if self._failed:
+                return None
+            if is_redirect(status, has_location):
+                self._carry()
+                return None
+            page = is_page(status, content_type, method)
+            if page and body is not None and self.site.auto_inject and not self._tagged:
+                if not (streaming or encoded):
+                    new_body = self._inject(body(), charset)
+            if page and self._took:
+                session = self._session()
+                if session is not None and carry.SESSION_KEY in session:
+                    del session[carry.SESSION_KEY]  # shown: forget them
+        except Exception as exc:  # request-time: never fail the response
+            logger.warning("TikTok pixel: response left as it was (%s)", describe_failure(exc))
+            new_body = None
+        finally:
+            self._done = True
+        return new_body
+
+    def _inject(self, body: bytes, charset: str) -> bytes | None:
+        if has_fragment(body):
+            return None
+        at = head_end(body)
+        if at is None:
+            return None
+        fragment = str(self.render())
+        if not fragment:
+            return None
+        return body[:at] + fragment.encode(charset) + body[at:]
+
+    def _carry(self) -> None:
+        """Keep the calls not yet rendered in the session for the next page."""
+        own = self.events.calls[self._rendered :]
+        if not own:
+            return  # carried calls taken by this redirect's body stay waiting
+        session = self._session()
+        try:
+            if session is None:
+                raise RuntimeError("no session")
+            waiting = session.get(carry.SESSION_KEY) if self._cookie else None
+            session[carry.SESSION_KEY] = carry.merge(waiting, own)
+        except RuntimeError:  # no session, or Flask's NullSession (no SECRET_KEY)
+            logger.warning(
+                "TikTok pixel: %d call(s) of a redirected request were dropped: there is no "
+                "session to carry them to the next page",
+                len(own),
+            )
+            return
+        self._rendered += len(own)
+
+    def hand_off(self, environ: Mapping[str, Any], *, status: int | None) -> int:
+        """Queue this request's own track calls for the Events API mirror; returns how many.
+
+        Nothing for a request that raised, a 5xx or unknown ``status``, no mirror, or a
+        disabled pixel. Carried calls were handed off by the request that made them. Never
+        raises.
+        """
+        mirror = self.site.mirror
+        if mirror is None or not self.site.enabled or self._failed:
+            return 0
+        return mirror_request(
+            mirror,
+            self.events.calls,
+            environ,
+            request=self.request,
+            consent=self.site.consent_granted,
+            status=status,
+        )
