@@ -103,8 +103,12 @@ def build_site(
             f"not {type(nonce).__name__}"
         )
     consent = check_consent_function(consent_granted, name=f"{_SOURCE}: consent_granted")
-    fields: dict[str, Any] = dict(options)
+    fields: dict[str, Any] = dict(options)  # PixelConfig checks and converts each
     if pixel_code is not None:
+        try:
+            PixelConfig.from_mapping({"pixel_codes": pixel_code})  # alone, so the error can name it
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{_SOURCE}: pixel_code: {exc}") from None
         fields["pixel_codes"] = pixel_code
     elif not enabled:
         fields.setdefault("use_existing_pixel", True)  # a disabled pixel may leave the code out
@@ -157,9 +161,9 @@ class TikTokPixelMiddleware:
             await self.app(scope, receive, send)
             return
         prefix = self._script_prefix
-        if prefix is not None and scope["path"].startswith(prefix):
-            if await _send_script(scope, send, scope["path"][len(prefix) :]):
-                return
+        path = scope["path"]
+        if prefix is not None and path.startswith(prefix) and await _send_script(scope, send, path):
+            return
         request = Request(scope, receive)
         root = scope.get("root_path") or ""
         session: MutableMapping[str, Any] | None = scope.get("session")
@@ -167,7 +171,7 @@ class TikTokPixelMiddleware:
             request,
             session=lambda: scope.get("session"),
             session_cookie=bool(session),
-            script_url=root + self.site.config.runtime_url if root and prefix else None,
+            script_url=f"{root}{self.site.config.runtime_url}" if root and prefix else None,
         )
         headers = Headers(scope=scope)
         pixel.htmx = htmx.exchange(headers.get)
@@ -254,7 +258,9 @@ class _Exchange:
             if "etag" in headers:
                 del headers["etag"]
         await self.send_next(start)
-        await self.send_next({"type": "http.response.body", "body": body, "more_body": not complete})
+        await self.send_next(
+            {"type": "http.response.body", "body": body, "more_body": not complete}
+        )
 
     async def flush(self) -> None:
         """The app ended while we held its start (it sent no last body): send what we have."""
@@ -273,6 +279,7 @@ def _charset(content_type: str | None) -> str:
 
 async def _send_script(scope: Scope, send: Send, name: str) -> bool:
     """Answer a request of the runtime script under ``RUNTIME_PREFIX``; ``False``: not ours."""
+    name = name[len(RUNTIME_PREFIX) :]
     if name == "tiktok_pixel.js":
         version = None
     elif name.startswith("tiktok_pixel.") and name.endswith(".js"):
@@ -280,7 +287,9 @@ async def _send_script(scope: Scope, send: Send, name: str) -> bool:
     else:
         return False
     reply = script_reply(version, if_none_match=Headers(scope=scope).get("if-none-match"))
-    headers = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in reply.headers]
+    headers = [
+        (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in reply.headers
+    ]
     body = b"" if scope["method"] == "HEAD" else reply.body
     if reply.status == 200:
         headers.append((b"content-length", str(len(reply.body)).encode()))
@@ -340,6 +349,6 @@ def install(templates: Jinja2Templates | Environment) -> None:
     """
     from ..contrib.jinja import TikTokPixelExtension
 
-    env = getattr(templates, "env", templates)
+    env: Any = getattr(templates, "env", templates)
     env.add_extension(TikTokPixelExtension)
     env.tiktok_pixel_renderer = _render

@@ -1,0 +1,113 @@
+"""A small Starlette shop for the Starlette tests (and the htmx browser tests)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from jinja2 import DictLoader, Environment
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from tests.conftest import CODE
+from tiktok_pixel.contrib.starlette import TikTokPixelMiddleware, get_pixel, install
+
+TEMPLATES = {
+    "base.html": (
+        "<!doctype html><html><head><meta charset=utf-8><title>shop</title>"
+        "{% tiktok_pixel %}{% block head %}{% endblock %}</head>"
+        "<body>{% block body %}{% endblock %}</body></html>"
+    ),
+    "page.html": "{% extends 'base.html' %}{% block body %}<p>{{ text }}</p>{% endblock %}",
+}
+
+UNTAGGED = "<!doctype html><html><head><title>plain</title></head><body>hi</body></html>"
+
+
+def templates() -> Jinja2Templates:
+    env = Environment(loader=DictLoader(TEMPLATES), autoescape=True)
+    result = Jinja2Templates(env=env)
+    install(result)
+    return result
+
+
+def routes(tpl: Jinja2Templates) -> list[Route]:
+    def page(request: Request, text: str) -> Response:
+        return tpl.TemplateResponse(request, "page.html", {"text": text})
+
+    async def product(request: Request) -> Response:
+        sku = request.path_params["sku"]
+        pixel = get_pixel(request)
+        email = request.query_params.get("email")
+        if email:
+            pixel.identify(email=email)
+        pixel.track(
+            "ViewContent",
+            contents=[{"content_id": sku, "price": 12.5, "quantity": 1}],
+            value=12.5,
+            currency="EUR",
+            event_id=f"view-{sku}",
+        )
+        return page(request, f"product {sku}")
+
+    async def add_to_cart(request: Request) -> Response:
+        event_id = request.query_params.get("event_id", "cart-1")
+        request.state.tiktok_pixel.track("AddToCart", value=25, currency="EUR", event_id=event_id)
+        if request.headers.get("HX-Request") == "true":
+            return HTMLResponse('<span id="count">1 in cart</span>')
+        return RedirectResponse("/cart", status_code=303)
+
+    async def cart(request: Request) -> Response:
+        return page(request, "your cart")
+
+    async def untagged(request: Request) -> Response:
+        get_pixel(request).track("ViewContent", event_id="untagged-1")
+        return HTMLResponse(UNTAGGED)
+
+    async def streamed(request: Request) -> Response:
+        get_pixel(request).track("ViewContent", event_id="stream-1")
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"<!doctype html><html><head><title>s</title></head>"
+            yield b"<body>streamed</body></html>"
+
+        return StreamingResponse(chunks(), media_type="text/html")
+
+    async def api(request: Request) -> Response:
+        get_pixel(request).track("ViewContent", event_id="json-1")
+        return JSONResponse({"ok": True})
+
+    async def boom(request: Request) -> Response:
+        get_pixel(request).track("Purchase", value=9, currency="EUR", event_id="boom-1")
+        raise RuntimeError("the view failed")
+
+    return [
+        Route("/product/{sku}", product),
+        Route("/cart", add_to_cart, methods=["POST"]),
+        Route("/cart", cart),
+        Route("/untagged", untagged),
+        Route("/stream", streamed),
+        Route("/api", api),
+        Route("/boom", boom),
+    ]
+
+
+def create_app(*, session: bool = True, **options: Any) -> Starlette:
+    """The shop, with the middleware's ``options`` over a working default (one pixel)."""
+    options.setdefault("pixel_code", CODE)
+    middleware = []
+    if session:
+        middleware.append(Middleware(SessionMiddleware, secret_key="test-secret"))
+    middleware.append(Middleware(TikTokPixelMiddleware, **options))
+    return Starlette(routes=routes(templates()), middleware=middleware)

@@ -1,0 +1,219 @@
+"""The Starlette/FastAPI integration through Starlette's TestClient (httpx underneath)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+from starlette.testclient import TestClient
+
+from tests.conftest import CODE
+from tests.contrib.starlette_shop import UNTAGGED, create_app
+from tiktok_pixel import PageEvents
+from tiktok_pixel.contrib.starlette import TikTokPixelMiddleware, get_pixel
+from tiktok_pixel.testing import calls_in
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def args(html: str) -> list[list[Any]]:
+    """The page's calls besides the loader's own ``load`` and ``page``."""
+    return [call.args() for call in calls_in(html) if call.method not in ("load", "page")]
+
+
+def client(**options: Any) -> TestClient:
+    return TestClient(create_app(**options))
+
+
+def test_tag_renders_the_requests_calls_with_identify_hashed() -> None:
+    response = client().get("/product/sku-1?email=Ann@Example.com")
+    assert response.status_code == 200
+    assert args(response.text) == [
+        ["identify", {"email": sha("ann@example.com")}],
+        [
+            "track",
+            "ViewContent",
+            {
+                "contents": [{"content_id": "sku-1", "price": 12.5, "quantity": 1}],
+                "value": 12.5,
+                "currency": "EUR",
+            },
+            {"event_id": "view-sku-1"},
+        ],
+    ]
+    assert "Ann@Example.com" not in response.text
+    assert f'"{CODE}"' in response.text
+
+
+def test_post_redirect_get_renders_the_carried_call_once() -> None:
+    shop = client()
+    posted = shop.post("/cart?event_id=cart-9", follow_redirects=False)
+    assert posted.status_code == 303
+    assert "session" in posted.cookies
+    page = shop.get("/cart")
+    assert args(page.text) == [
+        ["track", "AddToCart", {"value": 25, "currency": "EUR"}, {"event_id": "cart-9"}]
+    ]
+    assert args(shop.get("/cart").text) == []
+
+
+def test_a_redirect_without_a_session_drops_the_calls_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shop = client(session=False)
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        assert shop.post("/cart", follow_redirects=False).status_code == 303
+    assert "no session" in caplog.text
+    assert args(shop.get("/cart").text) == []
+
+
+def test_auto_inject_puts_the_fragment_before_head_end_and_fixes_the_length() -> None:
+    response = client(auto_inject=True).get("/untagged")
+    html = response.text
+    assert html.index("<script") < html.index("</head>")
+    assert html.replace(html[html.index("<script") : html.index("</head>")], "") == UNTAGGED
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert args(html) == [["track", "ViewContent", {}, {"event_id": "untagged-1"}]]
+
+
+def test_auto_inject_is_off_by_default_and_skips_streams_and_json() -> None:
+    assert client().get("/untagged").text == UNTAGGED
+    shop = client(auto_inject=True)
+    assert "<script" not in shop.get("/stream").text
+    assert shop.get("/api").json() == {"ok": True}
+
+
+def test_a_tagged_page_is_not_injected_twice() -> None:
+    html = client(auto_inject=True).get("/product/sku-2").text
+    assert html.count("<script") == 1
+    assert len(args(html)) == 1
+
+
+def test_a_failing_view_carries_nothing() -> None:
+    shop = TestClient(create_app(), raise_server_exceptions=False)
+    assert shop.get("/boom").status_code == 500
+    assert args(shop.get("/cart").text) == []
+
+
+def test_nonce_callable_sets_every_script_nonce() -> None:
+    html = client(nonce=lambda request: "r4nd0mN0nce", inline=False).get("/product/a").text
+    tags = re.findall(r"<script[^>]*>", html)
+    assert len(tags) == 2
+    assert all('nonce="r4nd0mN0nce"' in tag for tag in tags)
+
+
+def test_no_inline_mode_serves_the_runtime_script() -> None:
+    shop = client(inline=False)
+    html = shop.get("/product/a").text
+    [src] = re.findall(r'<script src="([^"]+)" async', html)
+    assert src.startswith("/_tiktok_pixel/tiktok_pixel.")
+    script = shop.get(src)
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "immutable" in script.headers["cache-control"]
+    assert shop.get("/_tiktok_pixel/tiktok_pixel.0000000000000000.js").status_code == 404
+    assert shop.get("/_tiktok_pixel/other.js").status_code == 404
+
+
+def test_inline_mode_serves_no_script() -> None:
+    assert client().get("/_tiktok_pixel/tiktok_pixel.js").status_code == 404
+
+
+def test_disabled_renders_nothing_and_needs_no_code() -> None:
+    response = client(enabled=False, pixel_code=None).get("/product/a")
+    assert response.status_code == 200
+    assert "<script" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"pixel_id": CODE}, "'pixel_id'; did you mean 'pixel_code'"),
+        ({"default_phone_region": "XX"}, "default_phone_region"),
+        ({"consent": "later"}, "consent"),
+        ({"auto_inject": "yes"}, "auto_inject"),
+        ({"enabled": 1}, "enabled"),
+        ({"nonce": "abc"}, "nonce"),
+        ({"consent_granted": True}, "consent_granted"),
+        ({"events_api": "token"}, "events_api"),
+        ({"pixel_code": "not a code"}, "pixel_code"),
+    ],
+)
+def test_bad_options_raise_at_construction_naming_the_option(
+    options: dict[str, Any], named: str
+) -> None:
+    options.setdefault("pixel_code", CODE)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+    with pytest.raises(ValueError, match=re.escape(named)):
+        TikTokPixelMiddleware(app, **options)
+
+
+def test_get_pixel_without_the_middleware_says_so() -> None:
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
+    with pytest.raises(RuntimeError, match="TikTokPixelMiddleware is not installed"):
+        get_pixel(request)
+
+
+def test_fastapi_dependency_and_template_tag() -> None:
+    from fastapi import Depends, FastAPI
+    from fastapi.responses import HTMLResponse
+
+    from tests.contrib.starlette_shop import templates
+
+    app = FastAPI()
+    app.add_middleware(TikTokPixelMiddleware, pixel_code=CODE)
+    tpl = templates()
+
+    @app.get("/thanks", response_class=HTMLResponse)
+    async def thanks(request: Request, pixel: PageEvents = Depends(get_pixel)) -> Any:  # noqa: B008
+        pixel.track("CompletePayment", value=30, currency="EUR", event_id="order-1")
+        assert request.state.tiktok_pixel is pixel
+        return tpl.TemplateResponse(request, "page.html", {"text": "thanks"})
+
+    html = TestClient(app).get("/thanks").text
+    assert args(html) == [
+        ["track", "CompletePayment", {"value": 30, "currency": "EUR"}, {"event_id": "order-1"}]
+    ]
+
+
+# htmx requests: the calls travel in HX-Trigger ------------------------------------------------
+
+HX = {"HX-Request": "true"}
+
+
+def trigger_calls(response: Any) -> list[list[Any]]:
+    return json.loads(response.headers["hx-trigger"])["tiktok-pixel"]["calls"]
+
+
+def test_htmx_fragment_gets_its_calls_in_hx_trigger_and_an_unchanged_body() -> None:
+    response = client(auto_inject=True).post("/cart?event_id=hx-1", headers=HX)
+    assert response.text == '<span id="count">1 in cart</span>'
+    assert trigger_calls(response) == [
+        ["track", "AddToCart", {"value": 25, "currency": "EUR"}, {"event_id": "hx-1"}]
+    ]
+
+
+def test_htmx_boosted_page_sends_a_page_view_and_its_calls_once_by_header() -> None:
+    response = client().get("/product/b", headers={**HX, "HX-Boosted": "true"})
+    assert "<script" not in response.text  # the tag renders nothing: htmx ignores <head>
+    calls = trigger_calls(response)
+    assert calls[0] == ["page"]
+    assert [call[1] for call in calls[1:]] == ["ViewContent"]
+
+
+def test_htmx_request_takes_the_calls_carried_by_a_redirect() -> None:
+    shop = client()
+    shop.post("/cart?event_id=prg-1", follow_redirects=False)
+    response = shop.get("/cart", headers=HX)
+    assert [call[3] for call in trigger_calls(response)] == [{"event_id": "prg-1"}]
+    assert args(shop.get("/cart").text) == []  # shown once: gone from the session
