@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -111,3 +112,69 @@ def create_app(*, session: bool = True, **options: Any) -> Starlette:
         middleware.append(Middleware(SessionMiddleware, secret_key="test-secret"))
     middleware.append(Middleware(TikTokPixelMiddleware, **options))
     return Starlette(routes=routes(templates()), middleware=middleware)
+
+
+def create_htmx_app(**options: Any) -> Starlette:
+    """The htmx shop (:mod:`tests.contrib.htmx_shop`) under a strict nonce CSP."""
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from tests.contrib import htmx_shop
+
+    env = Environment(loader=DictLoader({"page.html": htmx_shop.JINJA_PAGE}), autoescape=True)
+    tpl = Jinja2Templates(env=env)
+    install(tpl)
+
+    def page(request: Request, title: str, body: str) -> Response:
+        context = {"title": title, "body": body, "csp_nonce": request.state.csp_nonce}
+        return tpl.TemplateResponse(request, "page.html", context)
+
+    async def listing(request: Request) -> Response:
+        return page(request, "Listing", htmx_shop.LISTING_BODY)
+
+    async def product(request: Request) -> Response:
+        get_pixel(request).track("ViewContent", content_ids="sku-1", value=12.5, currency="EUR")
+        return page(request, "Sneaker", htmx_shop.PRODUCT_BODY)
+
+    async def cart(request: Request) -> Response:
+        get_pixel(request).track("AddToCart", content_ids="sku-1", value=12.5, currency="EUR")
+        return HTMLResponse(htmx_shop.CART_FRAGMENT)
+
+    async def search(request: Request) -> Response:
+        get_pixel(request).track("Search", query=request.query_params.get("q", ""))
+        return HTMLResponse(htmx_shop.SEARCH_FRAGMENT)
+
+    class StrictCsp:
+        """A fresh nonce per request (``request.state.csp_nonce``) and the CSP header."""
+
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await self.app(scope, receive, send)
+                return
+            nonce = htmx_shop.new_nonce()
+            scope.setdefault("state", {})["csp_nonce"] = nonce
+
+            async def with_csp(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    MutableHeaders(scope=message)["Content-Security-Policy"] = htmx_shop.csp(nonce)
+                await send(message)
+
+            await self.app(scope, receive, with_csp)
+
+    options.setdefault("pixel_code", CODE)
+    options.setdefault("nonce", lambda request: request.state.csp_nonce)
+    return Starlette(
+        routes=[
+            Route("/", listing),
+            Route("/product/sku-1", product),
+            Route("/cart", cart, methods=["POST"]),
+            Route("/search", search),
+        ],
+        middleware=[
+            Middleware(StrictCsp),
+            Middleware(SessionMiddleware, secret_key="test-secret"),
+            Middleware(TikTokPixelMiddleware, **options),
+        ],
+    )
