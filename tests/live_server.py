@@ -42,7 +42,10 @@ def serve_asgi(app: Any) -> Iterator[str]:
     import uvicorn
 
     sock = _bound_socket()
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    # keep-alive well past any pause a loaded machine makes between a redirect and its follow-up
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, timeout_keep_alive=60
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -93,7 +94,24 @@ def routes(tpl: Jinja2Templates) -> list[Route]:
         get_pixel(request).track("Purchase", value=9, currency="EUR", event_id="boom-1")
         raise RuntimeError("the view failed")
 
+    async def signin(request: Request) -> Response:
+        get_pixel(request).identify(
+            email=request.query_params["email"], external_id=request.query_params["user"]
+        )
+        await asyncio.sleep(0)  # let other requests run in between
+        return RedirectResponse("/account", status_code=303)
+
+    async def account(request: Request) -> Response:
+        if "email" in request.query_params:
+            get_pixel(request).identify(
+                email=request.query_params["email"], external_id=request.query_params["user"]
+            )
+        await asyncio.sleep(0)
+        return page(request, "your account")
+
     return [
+        Route("/signin", signin, methods=["POST"]),
+        Route("/account", account),
         Route("/product/{sku}", product),
         Route("/cart", add_to_cart, methods=["POST"]),
         Route("/cart", cart),
