@@ -285,6 +285,8 @@
   });
   d.addEventListener("tiktok-standin", schedule);
   d.addEventListener("demo-consent", schedule);
+  // an htmx answer's calls (HX-Trigger), replayed onto ttq by the pixel's runtime
+  d.addEventListener("tiktok-pixel", schedule);
   w.__pixelInspector = {
     calls: calls,
     render: render,
