@@ -217,3 +217,99 @@ def test_htmx_request_takes_the_calls_carried_by_a_redirect() -> None:
     response = shop.get("/cart", headers=HX)
     assert [call[3] for call in trigger_calls(response)] == [{"event_id": "prg-1"}]
     assert args(shop.get("/cart").text) == []  # shown once: gone from the session
+
+
+def test_hx_redirect_carries_the_calls_to_the_next_page() -> None:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
+
+    from tests.contrib.starlette_shop import routes, templates
+
+    async def place(request: Request) -> Response:
+        get_pixel(request).track("PlaceAnOrder", value=9, currency="EUR", event_id="order-7")
+        return HTMLResponse("", headers={"HX-Redirect": "/cart"})
+
+    app = Starlette(
+        routes=[Route("/place", place, methods=["POST"]), *routes(templates())],
+        middleware=[
+            Middleware(SessionMiddleware, secret_key="test-secret"),
+            Middleware(TikTokPixelMiddleware, pixel_code=CODE),
+        ],
+    )
+    shop = TestClient(app)
+    answer = shop.post("/place", headers=HX)
+    assert "hx-trigger" not in answer.headers
+    assert [call[3] for call in args(shop.get("/cart").text)] == [{"event_id": "order-7"}]
+
+
+def test_htmx_calls_too_large_for_the_header_wait_for_the_next_page(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
+
+    from tests.contrib.starlette_shop import routes, templates
+
+    async def many(request: Request) -> Response:
+        for n in range(12):
+            get_pixel(request).track("ViewContent", description="x" * 400, event_id=f"v-{n}")
+        return HTMLResponse("<p>many</p>")
+
+    app = Starlette(
+        routes=[Route("/many", many), *routes(templates())],
+        middleware=[
+            Middleware(SessionMiddleware, secret_key="test-secret"),
+            Middleware(TikTokPixelMiddleware, pixel_code=CODE),
+        ],
+    )
+    shop = TestClient(app)
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        answer = shop.get("/many", headers=HX)
+    assert "hx-trigger" not in answer.headers
+    assert "did not fit in its HX-Trigger header" in caplog.text
+    assert len(args(shop.get("/cart").text)) == 12
+
+
+def test_htmx_request_of_a_failing_view_sends_nothing() -> None:
+    shop = TestClient(create_app(), raise_server_exceptions=False)
+    answer = shop.get("/boom", headers=HX)
+    assert answer.status_code == 500
+    assert "hx-trigger" not in answer.headers
+
+
+def test_events_api_mirrors_the_track_calls_with_the_request_context(api: Any) -> None:
+    from tests.events_api.fake_api import TOKEN
+
+    options = {
+        "access_token": TOKEN,
+        "endpoint": api.url,
+        "flush_interval": 0.05,
+        "timeout": 2.0,
+        "shutdown_timeout": 2.0,
+    }
+    app = create_app(events_api=options)
+    shop = TestClient(app, client=("203.0.113.9", 50000))
+    page = shop.get("/product/sku-3?ttclid=click-1", headers={"User-Agent": "TestBrowser/1.0"})
+    [track] = calls_in(page.text).tracks
+    middleware = app.middleware_stack
+    while not isinstance(middleware, TikTokPixelMiddleware):
+        middleware = middleware.app  # type: ignore[union-attr]
+    mirror = middleware.site.mirror
+    assert mirror is not None
+    try:
+        assert mirror.sender.flush(10)
+        [event] = api.events()
+    finally:
+        assert mirror.close(timeout=5)
+    assert event["event"] == "ViewContent"
+    assert event["event_id"] == track.event_id
+    assert event["user"]["ip"] == "203.0.113.9"
+    assert event["user"]["user_agent"] == "TestBrowser/1.0"
+    assert event["user"]["ttclid"] == "click-1"
+    assert event["page"]["url"] == "http://testserver/product/sku-3?ttclid=click-1"
