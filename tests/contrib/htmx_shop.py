@@ -9,7 +9,10 @@ is a fragment), a search button (``hx-get``, a fragment) and boosted links (``hx
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 #: htmx from npm (``make test-js``), served to the browser by the test's route.
 HTMX_JS = (
@@ -65,3 +68,82 @@ def csp(nonce: str) -> str:
         f"default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; "
         "connect-src 'self' https://analytics.tiktok.com; object-src 'none'; base-uri 'none'"
     )
+
+
+#: The ttq queue's calls by method (and event name for track).
+COUNT = """([method, event]) => Array.from(window.ttq || []).filter(
+  (a) => a[0] === method && (event == null || a[1] === event)).length"""
+
+
+@contextmanager
+def shop_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A page whose requests go to the server, htmx to the npm file, TikTok to a stand-in."""
+    from tests.browser import SDK_STANDIN, TIKTOK_HOSTS
+
+    if not HTMX_JS.exists():
+        raise AssertionError(f"{HTMX_JS} is missing: run `make test-js` (npm ci in tests/js)")
+    htmx_js = HTMX_JS.read_bytes()
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+
+    def handle(route: Any) -> None:
+        url = route.request.url
+        host = url.split("/")[2]
+        if url == base_url + HTMX_URL:
+            route.fulfill(status=200, content_type="text/javascript", body=htmx_js)
+        elif url.startswith(base_url + "/"):
+            route.continue_()
+        elif host in TIKTOK_HOSTS:
+            route.fulfill(status=200, content_type="application/javascript", body=SDK_STANDIN)
+        else:
+            route.abort()
+
+    context.route("**/*", handle)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def count(page: Any, method: str, event: str | None = None) -> int:
+    return int(page.evaluate(COUNT, [method, event]))
+
+
+def check_shop(page: Any, base_url: str) -> None:
+    """Add to cart (hx-post), search (hx-get), two boosted navigations: each call once."""
+    from tests.browser import csp_violations, watch_errors
+
+    errors = watch_errors(page)
+    page.goto(base_url + "/")
+    page.wait_for_function("() => (window.__sdkRuns || []).length === 1 && window.htmx")
+    assert page.evaluate("() => htmx.config.allowScriptTags") is False
+    assert count(page, "page") == 1
+
+    page.click("#add")
+    page.wait_for_function(
+        f"() => document.querySelector('#count').textContent === {CART_FRAGMENT!r}"
+    )
+    page.wait_for_function(COUNT, arg=["track", "AddToCart"])
+    assert count(page, "track", "AddToCart") == 1
+
+    page.click("#search")
+    page.wait_for_selector("#results .hit")
+    page.wait_for_function(COUNT, arg=["track", "Search"])
+    assert count(page, "track", "Search") == 1
+
+    page.click("#to-product")  # boosted: htmx swaps the body, the head stays
+    page.wait_for_function("() => document.title === 'Sneaker'")
+    page.wait_for_function(COUNT, arg=["track", "ViewContent"])
+    assert page.url == base_url + "/product/sku-1"
+    page.click("#to-home")
+    page.wait_for_function("() => document.title === 'Listing'")
+    page.wait_for_function(COUNT + " === 3", arg=["page"])
+
+    assert count(page, "page") == 3  # the first load and two boosted navigations
+    assert count(page, "track", "ViewContent") == 1
+    assert count(page, "track", "AddToCart") == 1
+    assert count(page, "track", "Search") == 1
+    assert page.evaluate("() => window.__sdkRuns.length") == 1  # never a full reload
+    assert csp_violations(page) == []
+    assert errors == []
