@@ -5,6 +5,8 @@ requests are driven straight through the ASGI interface (no server, no socket), 
 time in one event loop. Three pairs, timed interleaved in one process with thread CPU time
 (``common.paired``):
 
+- ``idle, tiny page``: the same, for a one-line page (no template): the middleware's own cost
+  against the least an endpoint can cost;
 - ``idle``: the middleware installed, the view tracks nothing and the template has no tag: what
   every request pays (the wrapped ``send``, the request's pixel, the htmx header check);
 - ``tracked``: the view identifies and tracks 3 events and the template renders the tag;
@@ -21,7 +23,7 @@ from jinja2 import DictLoader, Environment
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
@@ -48,6 +50,16 @@ SCOPE: dict[str, Any] = {
     "client": ("127.0.0.1", 50000),
     "server": ("127.0.0.1", 8000),
 }
+
+
+def make_tiny_app(*, pixel: bool) -> Starlette:
+    """A one-line HTML page and no tracking: the middleware's own cost stands out."""
+
+    async def tiny(request: Request) -> Response:
+        return HTMLResponse("<!doctype html><title>t</title><p>hi")
+
+    middleware = [Middleware(TikTokPixelMiddleware, pixel_code=CODE)] if pixel else []
+    return Starlette(routes=[Route("/p/{sku}", tiny)], middleware=middleware)
 
 
 def make_app(*, pixel: bool, track: bool, tag: bool, auto_inject: bool = False) -> Starlette:
@@ -109,9 +121,13 @@ def run(quick: bool) -> list[Result]:
                 make_app(pixel=True, track=True, tag=False, auto_inject=True), loop
             ),
         }
+        tiny_bare = driver(make_tiny_app(pixel=False), loop)
+        tiny_with = driver(make_tiny_app(pixel=True), loop)
         results = []
-        for name, with_pixel in pairs.items():
-            timing = paired(with_pixel, bare, rounds=rounds, number=number)
+        runs = [("idle, tiny page", tiny_with, tiny_bare)]
+        runs += [(name, with_pixel, bare) for name, with_pixel in pairs.items()]
+        for name, with_pixel, without in runs:
+            timing = paired(with_pixel, without, rounds=rounds, number=number)
             added = (timing.a_us - timing.b_us) / BATCH
             results.append(
                 Result(

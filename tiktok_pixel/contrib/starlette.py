@@ -173,8 +173,7 @@ class TikTokPixelMiddleware:
             session_cookie=bool(session),
             script_url=f"{root}{self.site.config.runtime_url}" if root and prefix else None,
         )
-        headers = Headers(scope=scope)
-        pixel.htmx = htmx.exchange(headers.get)
+        pixel.htmx = htmx.exchange(_pick(scope["headers"], _REQUEST_HEADERS).get)
         scope.setdefault("state", {})["tiktok_pixel"] = pixel.events
         scope[SCOPE_KEY] = pixel
         exchange = _Exchange(self.site, pixel, scope["method"], send)
@@ -207,17 +206,15 @@ class _Exchange:
         kind = message["type"]
         if kind == "http.response.start":
             self.status = int(message["status"])
-            headers = MutableHeaders(scope=message)
-            page = is_page(self.status, headers.get("content-type"), self.method)
             if (
-                page
-                and self.site.auto_inject
+                self.site.auto_inject
                 and self.pixel.htmx is None
-                and "content-encoding" not in headers
+                and is_page(self.status, _header(message, b"content-type"), self.method)
+                and _header(message, b"content-encoding") is None
             ):
                 self.held = message  # it may gain the fragment: wait for the body
                 return
-            self._settle(headers, body=None, streaming=False)
+            self._settle(message, body=None, streaming=False)
             await self.send_next(message)
         elif kind == "http.response.body" and self.held is not None:
             self.body.append(message.get("body", b""))
@@ -228,32 +225,34 @@ class _Exchange:
         else:
             await self.send_next(message)
 
-    def _settle(self, headers: MutableHeaders, body: bytes | None, streaming: bool) -> bytes | None:
+    def _settle(self, start: Message, body: bytes | None, streaming: bool) -> bytes | None:
         pixel = self.pixel
+        headers = _pick(start.get("headers", ()), _RESPONSE_HEADERS)
         if pixel.htmx is not None:
             pixel.htmx.read_response(headers.get)
+        content_type = headers.get("content-type")
         new_body = pixel.respond(
             status=self.status or 0,
-            content_type=headers.get("content-type"),
+            content_type=content_type,
             has_location="location" in headers,
             method=self.method,
             streaming=streaming,
             body=None if body is None else (lambda: body),
-            charset=_charset(headers.get("content-type")),
+            charset=_charset(content_type),
         )
         if pixel.htmx is not None and pixel.htmx.header is not None:
-            headers["HX-Trigger"] = pixel.htmx.header
+            MutableHeaders(scope=start)["HX-Trigger"] = pixel.htmx.header
         return new_body
 
     async def _release(self, *, complete: bool) -> None:
         start, self.held = self.held, None
         assert start is not None
-        headers = MutableHeaders(scope=start)
         body = b"".join(self.body)
         self.body = []
-        new_body = self._settle(headers, body if complete else None, streaming=not complete)
+        new_body = self._settle(start, body if complete else None, streaming=not complete)
         if new_body is not None:
             body = new_body
+            headers = MutableHeaders(scope=start)
             headers["content-length"] = str(len(body))
             if "etag" in headers:
                 del headers["etag"]
@@ -267,6 +266,43 @@ class _Exchange:
         if self.held is not None:
             await self._release(complete=False)
             await self.send_next({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+#: The request headers and response headers the middleware reads (ASGI names are lower case).
+_REQUEST_HEADERS = frozenset({b"hx-request", b"hx-boosted"})
+_RESPONSE_HEADERS = frozenset(
+    {
+        b"content-type",
+        b"location",
+        b"hx-trigger",
+        b"hx-redirect",
+        b"hx-location",
+        b"hx-refresh",
+    }
+)
+
+
+class _Picked(dict[str, str]):
+    """A few headers by lower-case name; ``get`` takes any case (htmx names them ``HX-…``)."""
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
+def _pick(raw: Any, names: frozenset[bytes]) -> _Picked:
+    """The headers named in ``names`` from raw ASGI ``(name, value)`` pairs, in one pass."""
+    picked = _Picked()
+    for key, value in raw:
+        if key in names:
+            picked[key.decode("latin-1")] = value.decode("latin-1")
+    return picked
+
+
+def _header(message: Message, name: bytes) -> str | None:
+    for key, value in message.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _charset(content_type: str | None) -> str:
