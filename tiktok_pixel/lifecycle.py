@@ -253,6 +253,7 @@ class RequestPixel:
         encoded: bool = False,
         body: Callable[[], bytes] | None = None,
         charset: str = "utf-8",
+        response_headers: htmx.HeaderGetter | None = None,
     ) -> bytes | None:
         """Settle the response, before the session is saved; returns a new body, or ``None``.
 
@@ -270,7 +271,9 @@ class RequestPixel:
         try:
             if self._failed:
                 return None
-            if self.htmx is not None:
+            if self.htmx is not None:  # htmx: the adapter sends self.htmx.header as HX-Trigger
+                if response_headers is not None:
+                    self.htmx.read_response(response_headers)
                 htmx.settle(self, self.htmx, status=status, has_location=has_location)
                 return None
             if is_redirect(status, has_location):

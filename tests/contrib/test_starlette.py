@@ -313,3 +313,39 @@ def test_events_api_mirrors_the_track_calls_with_the_request_context(api: Any) -
     assert event["user"]["user_agent"] == "TestBrowser/1.0"
     assert event["user"]["ttclid"] == "click-1"
     assert event["page"]["url"] == "http://testserver/product/sku-3?ttclid=click-1"
+
+
+def test_lifespan_and_lifespan_state_pass_through() -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, str]]:
+        yield {"greeting": "hello"}
+
+    async def hello(request: Request) -> Response:
+        get_pixel(request).track("ViewContent", event_id="v-1")
+        return PlainTextResponse(
+            f"{request.state.greeting} {request.state.tiktok_pixel.calls[0].event}"
+        )
+
+    app = Starlette(
+        routes=[Route("/", hello)],
+        middleware=[Middleware(TikTokPixelMiddleware, pixel_code=CODE)],
+        lifespan=lifespan,
+    )
+    with TestClient(app) as shop:
+        assert shop.get("/").text == "hello ViewContent"
+
+
+def test_no_inline_script_url_follows_the_root_path() -> None:
+    shop = TestClient(create_app(inline=False), root_path="/shop")
+    html = shop.get("/product/a").text
+    [src] = re.findall(r'<script src="([^"]+)" async', html)
+    assert src.startswith("/shop/_tiktok_pixel/tiktok_pixel.")
+    assert shop.get(src).status_code == 200

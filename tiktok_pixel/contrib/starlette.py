@@ -161,11 +161,14 @@ class TikTokPixelMiddleware:
             await self.app(scope, receive, send)
             return
         prefix = self._script_prefix
-        path = scope["path"]
-        if prefix is not None and path.startswith(prefix) and await _send_script(scope, send, path):
-            return
-        request = Request(scope, receive)
         root = scope.get("root_path") or ""
+        if prefix is not None:
+            # the path includes root_path (ASGI); routes are matched without it
+            path = scope["path"]
+            path = path[len(root) :] if root and path.startswith(root) else path
+            if path.startswith(prefix) and await _send_script(scope, send, path):
+                return
+        request = Request(scope, receive)
         session: MutableMapping[str, Any] | None = scope.get("session")
         pixel = self.site.begin(
             request,
@@ -228,8 +231,6 @@ class _Exchange:
     def _settle(self, start: Message, body: bytes | None, streaming: bool) -> bytes | None:
         pixel = self.pixel
         headers = _pick(start.get("headers", ()), _RESPONSE_HEADERS)
-        if pixel.htmx is not None:
-            pixel.htmx.read_response(headers.get)
         content_type = headers.get("content-type")
         new_body = pixel.respond(
             status=self.status or 0,
@@ -239,6 +240,7 @@ class _Exchange:
             streaming=streaming,
             body=None if body is None else (lambda: body),
             charset=_charset(content_type),
+            response_headers=headers.get,
         )
         if pixel.htmx is not None and pixel.htmx.header is not None:
             MutableHeaders(scope=start)["HX-Trigger"] = pixel.htmx.header
