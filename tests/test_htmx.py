@@ -24,6 +24,8 @@ def test_only_hx_request_true_is_an_htmx_request() -> None:
     assert plain is not None and not plain.boosted
     boosted = exchange(getter({"hx-request": "True", "HX-Boosted": "true"}))
     assert boosted is not None and boosted.boosted
+    restore = exchange(getter({"HX-Request": "true", "HX-History-Restore-Request": "true"}))
+    assert restore is not None and restore.boosted
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ htmx fires that as the DOM event ``tiktok-pixel`` (``detail.calls``), and the li
 runtime, installed by the base page's tag, replays the calls on ``ttq`` (to every pixel). No
 script is added to the page, so a strict nonce CSP holds. Rules:
 
-- a boosted request (``HX-Boosted: true``: a link or form navigation htmx swaps in) is a page
-  view: ``["page"]`` goes first, unless ``auto_page_view`` is off;
+- a boosted request (``HX-Boosted: true``: a link or form navigation htmx swaps in) or a history
+  restore (``HX-History-Restore-Request: true``) is a page view: ``["page"]`` goes first, unless
+  ``auto_page_view`` is off;
 - an answer that navigates (a 3xx redirect, ``HX-Redirect``, ``HX-Location``,
   ``HX-Refresh: true``) carries the calls in the session to the next page, as any redirect does;
 - an ``HX-Trigger`` the app set is kept: a JSON object gains our key, a list of event names
@@ -63,6 +64,7 @@ class Exchange:
     sets ``HX-Trigger`` to :attr:`header` when that is not ``None``.
     """
 
+    #: A page view: a boosted navigation or a history restore.
     boosted: bool = False
     #: The app's own ``HX-Trigger`` value, if any.
     trigger: str | None = None
@@ -86,7 +88,9 @@ def exchange(header: HeaderGetter) -> Exchange | None:
     """The htmx exchange of a request, from its headers; ``None`` when it is no htmx request."""
     if not _true(header("HX-Request")):
         return None
-    return Exchange(boosted=_true(header("HX-Boosted")))
+    # a history restore (back button, page not in htmx's cache) swaps in a whole page too
+    navigation = _true(header("HX-Boosted")) or _true(header("HX-History-Restore-Request"))
+    return Exchange(boosted=navigation)
 
 
 def _merge_base(existing: str | None) -> dict[str, Any] | None:
