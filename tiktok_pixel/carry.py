@@ -68,7 +68,7 @@ def decode(value: Any) -> list[Call]:
             bad += 1
     if bad:
         logger.warning(
-            "TikTok pixel: %d unreadable or surplus call(s) carried in the session were left out",
+            "TikTok pixel: %d unreadable call(s) carried in the session were left out",
             bad,
         )
     return calls

@@ -177,6 +177,14 @@ class RequestPixel:
     def __repr__(self) -> str:
         return f"<RequestPixel {self.events!r}>"
 
+    def __call__(self, nonce: str | None = None) -> Markup:
+        """:meth:`render`: template engines call it (``{{ tiktok_pixel }}`` in Django)."""
+        return self.render(nonce)
+
+    def __html__(self) -> str:
+        """Printed without a call: nothing. Rendering has effects, so it is never implicit."""
+        return ""
+
     @property
     def failed(self) -> bool:
         """Whether the view raised (see :meth:`fail`)."""
@@ -280,9 +288,9 @@ class RequestPixel:
                 self._carry()
                 return None
             page = is_page(status, content_type, method)
-            if page and body is not None and self.site.auto_inject and not self._tagged:
-                if not (streaming or encoded):
-                    new_body = self._inject(body(), charset)
+            injectable = not (self._tagged or streaming or encoded)
+            if page and injectable and body is not None and self.site.auto_inject:
+                new_body = self._inject(body(), charset)
             if page and self._took:
                 session = self._session()
                 if session is not None and carry.SESSION_KEY in session:
@@ -341,8 +349,8 @@ class RequestPixel:
             session[carry.SESSION_KEY] = carry.merge(waiting, own)
         except RuntimeError:  # no session, or Flask's NullSession (no SECRET_KEY)
             logger.warning(
-                "TikTok pixel: %d call(s) of a redirected request were dropped: there is no "
-                "session to carry them to the next page",
+                "TikTok pixel: %d call(s) of a redirected request were dropped: the session is "
+                "unavailable (Flask: set SECRET_KEY; Django: add SessionMiddleware)",
                 len(own),
             )
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -14,8 +15,8 @@ from flask.testing import FlaskClient
 from tests.conftest import CODE
 from tests.contrib.flask_shop import UNTAGGED, create_app
 from tests.payload import payloads
+from tiktok_pixel.carry import SESSION_KEY
 from tiktok_pixel.contrib.flask import get_state, pixel
-from tiktok_pixel.contrib.flask.carryover import SESSION_KEY
 
 
 def sha(text: str) -> str:
@@ -225,9 +226,9 @@ def test_disabled_renders_nothing_and_keeps_no_session() -> None:
     assert "<script" not in client.get("/cart").get_data(as_text=True)
 
 
-def test_testing_apps_are_disabled_unless_enabled_is_set() -> None:
+def test_testing_apps_render_the_pixel_unless_they_have_no_code() -> None:
     app = Flask(__name__)
-    app.config.update(TESTING=True)  # no pixel code either: collecting still works
+    app.config.update(TESTING=True)  # no pixel code: nothing to render, collecting still works
     from tiktok_pixel.contrib.flask import TikTokPixel
 
     TikTokPixel(app)
@@ -236,7 +237,7 @@ def test_testing_apps_are_disabled_unless_enabled_is_set() -> None:
         assert pixel.track("ViewContent") is not None
         assert len(pixel.calls) == 1
     assert get_state(create_app(TESTING=True)).enabled is True
-    assert get_state(create_app(TESTING=True, TIKTOK_PIXEL_ENABLED=None)).enabled is False
+    assert get_state(create_app(TESTING=True, TIKTOK_PIXEL_ENABLED=None)).enabled is True
 
 
 # --- the pixel proxy ---------------------------------------------------------------------
@@ -413,7 +414,8 @@ def test_auto_inject_leaves_pages_with_a_hand_rendered_fragment_alone(app: Flask
     def by_hand() -> str:
         return f"<html><head>{fragment}</head><body></body></html>"
 
-    get_state(app).auto_inject = True  # as TIKTOK_PIXEL_AUTO_INJECT = True would
+    # as TIKTOK_PIXEL_AUTO_INJECT = True would
+    app.extensions["tiktok_pixel"] = dataclasses.replace(get_state(app), auto_inject=True)
     assert app.test_client().get("/by-hand").get_data(as_text=True).count("<script") == 1
 
 

@@ -9,6 +9,7 @@ from flask import Flask
 
 from tests.conftest import CODE, CODE2
 from tiktok_pixel.contrib.flask import TikTokPixel, get_state
+from tiktok_pixel.contrib.flask.static_script import script_path
 
 
 def app_with(**config: Any) -> Flask:
@@ -63,7 +64,7 @@ def test_every_option_reaches_the_state() -> None:
     assert not config.auto_page_view and config.limited_data_use and config.consent == "hold"
     assert config.default_currency == "EUR" and config.default_phone_region == "GB"
     assert config.sdk_url == "/tiktok/events.js" and not config.inline
-    assert config.runtime_url == state.runtime_path
+    assert config.runtime_url == state.script_url == script_path()
 
 
 @pytest.mark.parametrize(

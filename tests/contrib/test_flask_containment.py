@@ -21,8 +21,8 @@ from tests.contrib.faults import (
     pixel_warnings,
     track_with_fault,
 )
+from tiktok_pixel.carry import SESSION_KEY
 from tiktok_pixel.contrib.flask import TikTokPixel, pixel
-from tiktok_pixel.contrib.flask.carryover import SESSION_KEY
 
 PAGE = "<!doctype html><html><head>{% tiktok_pixel %}</head><body>ok</body></html>"
 

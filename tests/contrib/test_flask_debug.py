@@ -32,7 +32,7 @@ def records(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "tiktok_pixel" and r.getMessage().startswith("TikTok pixel check:")
+        if r.name.startswith("tiktok_pixel") and r.getMessage().startswith("TikTok pixel check:")
     ]
 
 

@@ -13,6 +13,7 @@ from benchmarks.load import LoadReport, run_load
 from demo_site import create_app
 from tiktok_pixel import PageEvents
 from tiktok_pixel.contrib.flask import extension
+from tiktok_pixel.lifecycle import RequestPixel
 
 
 def clean(report: LoadReport) -> dict[str, Any]:
@@ -45,8 +46,15 @@ def test_400_requests_from_16_users_no_errors_no_cross_user_pii() -> None:
 def test_a_collector_shared_between_requests_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The classic bug: one collector for the process instead of one per request."""
     app = create_app()
-    shared = extension._RequestPixel(PageEvents(extension.get_state(app).config))
-    monkeypatch.setattr(extension, "_request_pixel", lambda: shared)
+    shared = PageEvents(extension.get_state(app).config)
+    per_request = extension.request_pixel
+
+    def sharing() -> RequestPixel:
+        found = per_request()
+        found.events = shared
+        return found
+
+    monkeypatch.setattr(extension, "request_pixel", sharing)
     report = run_load(200, 8, deadline_s=60, app=app)
     assert report.errors == 0
     assert report.cross_user > 0

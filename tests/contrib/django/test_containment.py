@@ -26,7 +26,7 @@ from tests.contrib.faults import (
     pixel_warnings,
     track_with_fault,
 )
-from tiktok_pixel.contrib.django.carry import SESSION_KEY
+from tiktok_pixel.carry import SESSION_KEY
 
 
 def fault(request: HttpRequest, kind: str) -> HttpResponse:

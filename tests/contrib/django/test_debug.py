@@ -13,7 +13,7 @@ from tests.conftest import CODE
 from tests.contrib.django.pages import html_of, page_calls
 from tests.contrib.django.test_pages import put_in_session
 from tiktok_pixel import Call
-from tiktok_pixel.contrib.django.carry import SESSION_KEY
+from tiktok_pixel.carry import SESSION_KEY
 from tiktok_pixel.fragment import FINDINGS_ATTRIBUTE
 from tiktok_pixel.testing import calls_in
 

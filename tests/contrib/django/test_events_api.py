@@ -21,7 +21,7 @@ from tests.conftest import CODE
 from tests.events_api.fake_api import TOKEN, FakeEventsApi, fake_events_api
 from tiktok_pixel import sha256_hex
 from tiktok_pixel.contrib.django.conf import get_settings
-from tiktok_pixel.contrib.django.mirror import close_mirror, get_mirror
+from tiktok_pixel.contrib.django.site import close_mirror, get_mirror
 from tiktok_pixel.testing import calls_in
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0"

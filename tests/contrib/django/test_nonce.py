@@ -97,7 +97,7 @@ def test_an_unusable_nonce_renders_nothing_with_one_warning(client, settings, ca
         response = client.get(path, headers={"X-Test-Nonce": '"><script>alert(1)</script>'})
     assert response.status_code == 200
     assert script_tags(html_of(response)) == []
-    [record] = [r for r in caplog.records if r.name == "tiktok_pixel"]
+    [record] = [r for r in caplog.records if r.name.startswith("tiktok_pixel")]
     assert "InvalidNonce" in record.getMessage() and "alert" not in record.getMessage()
 
 
@@ -106,7 +106,7 @@ def test_a_failing_nonce_callable_renders_nothing(client, settings, caplog) -> N
     with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
         response = client.get("/product/N/")
     assert response.status_code == 200 and script_tags(html_of(response)) == []
-    assert [r.getMessage() for r in caplog.records if r.name == "tiktok_pixel"] == [
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("tiktok_pixel")] == [
         "TikTok pixel not rendered (LookupError); the page is served without it"
     ]
 
@@ -119,4 +119,4 @@ def test_csp_middleware_in_the_wrong_place_injects_nothing(client, settings, cap
     with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
         response = client.get("/plain/")
     assert response.status_code == 200 and script_tags(html_of(response)) == []
-    assert len([r for r in caplog.records if r.name == "tiktok_pixel"]) == 1
+    assert len([r for r in caplog.records if r.name.startswith("tiktok_pixel")]) == 1

@@ -31,7 +31,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from ...handoff import consent_hold_unanswered
 from .conf import SETTING, read_settings
-from .runtime import FINDER, MISSING_RUNTIME_HINT, finder_installed, view_url
+from .static_script import FINDER, MISSING_SCRIPT_HINT, finder_installed, view_url
 
 MIDDLEWARE = "tiktok_pixel.contrib.django.middleware.TikTokPixelMiddleware"
 CONTEXT_PROCESSOR = "tiktok_pixel.contrib.django.context_processors.tiktok_pixel"
@@ -75,7 +75,7 @@ def check_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if not found.inline and not finder_installed() and view_url() is None:
         messages.append(
             Error(
-                MISSING_RUNTIME_HINT,
+                MISSING_SCRIPT_HINT,
                 hint=f"Add {FINDER!r} to STATICFILES_FINDERS, or include "
                 "'tiktok_pixel.contrib.django.urls' in your URLconf.",
                 obj=SETTING,

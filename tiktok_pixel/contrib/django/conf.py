@@ -8,10 +8,9 @@ agree on what is wrong.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils.module_loading import import_string
 
 from ...config import PixelConfig, normalise_pixel_code
 from ...handoff import ConsentFunction, events_api_config
+from ...lifecycle import NonceFunction
 from ..options import (
     ALL_OPTIONS,
     CONFIG_OPTIONS,
@@ -37,8 +37,6 @@ SOURCE = f"settings.{SETTING}"
 
 #: Stand-in runtime URL used while validating; the real one is resolved at first render.
 _PLACEHOLDER_RUNTIME_URL = "/tiktok_pixel.js"
-
-NonceFunction = Callable[[Any], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class PixelSettings:
     enabled: bool = True
     auto_inject: bool = False
     nonce: NonceFunction | None = None
-    events_api: Any = None
+    events_api: Any = field(default=None, repr=False)  # may hold the access token
     events_api_config: EventsApiConfig | None = None
     consent_granted: ConsentFunction | None = None
 
@@ -296,22 +294,6 @@ def get_settings() -> PixelSettings:
             raise_problems(problems)
             assert found is not None
             cached = _cache["settings"] = found
-    return cached
-
-
-def page_config() -> PixelConfig | None:
-    """The ``PixelConfig`` pages render with: the runtime URL resolved for no-inline mode."""
-    cached = _cache.get("config", _cache)
-    if cached is _cache:
-        config = get_settings().config
-        if config is not None and not config.inline:
-            from .runtime import runtime_url  # the URLconf and staticfiles are ready by now
-
-            try:
-                config = dataclasses.replace(config, runtime_url=runtime_url())
-            except ValueError as exc:
-                raise ImproperlyConfigured(f"tiktok_pixel: {exc}") from None
-        cached = _cache["config"] = config
     return cached
 
 

@@ -16,7 +16,7 @@ from django.core.files.storage import FileSystemStorage
 
 from ...resources import static_path
 from ...runtime import STATIC_SCRIPT_NAME
-from .runtime import STATIC_NAME
+from .static_script import STATIC_NAME
 
 
 class TikTokPixelFinder(BaseFinder):

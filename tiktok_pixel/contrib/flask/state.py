@@ -7,22 +7,19 @@ start-up with a message naming the Flask key.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ...config import PixelConfig
 from ...handoff import (
-    ConsentFunction,
     build_mirror,
     check_consent_function,
     consent_hold_unanswered,
     events_api_config,
     warn_consent_hold,
 )
-from ...runtime import served_static_script
+from ...lifecycle import NonceFunction, Site
 from ..options import (
     ALL_OPTIONS,
     CONFIG_OPTIONS,
@@ -30,60 +27,33 @@ from ..options import (
     flask_key,
     suggest_option,
 )
+from .static_script import script_path
 
-if TYPE_CHECKING:
-    from ...events_api import EventsApiMirror
+__all__ = ["PREFIX", "NonceFunction", "PixelState", "build_state", "flask_options"]
 
 #: Prefix of every Flask config key the extension owns.
 PREFIX = "TIKTOK_PIXEL_"
 
-#: Where the no-inline runtime is served (a blueprint registered by ``init_app``).
-RUNTIME_PREFIX = "/_tiktok_pixel"
-
-#: ``TIKTOK_PIXEL_NONCE``: ``callable(request) -> str`` giving the request's CSP nonce.
-NonceFunction = Callable[[Any], "str | None"]
-
 _FLASK_KEYS: dict[str, str] = {flask_key(option): option for option in ALL_OPTIONS}
 
 
-@dataclass
-class PixelState:
+@dataclass(frozen=True, eq=False)
+class PixelState(Site):
     """What ``TikTokPixel.init_app`` validated; ``app.extensions["tiktok_pixel"]``.
 
-    ``config`` is the site's ``PixelConfig`` (when disabled without a pixel code, a placeholder
-    that only collects). ``events_api`` is ``TIKTOK_PIXEL_EVENTS_API`` exactly as given;
-    ``mirror`` is the one ``EventsApiMirror`` built from it (``None`` when it is unset or the
-    pixel is disabled), and ``consent_granted`` is ``TIKTOK_PIXEL_CONSENT_GRANTED``.
+    The lifecycle's :class:`~tiktok_pixel.lifecycle.Site` (``config``, ``enabled``,
+    ``auto_inject``, ``nonce``, ``mirror``, ``consent_granted``, ``script_url``) plus
+    ``events_api``, ``TIKTOK_PIXEL_EVENTS_API`` exactly as given (never in the repr: it may hold
+    the access token).
     """
 
-    config: PixelConfig
-    enabled: bool
-    auto_inject: bool = False
-    nonce: NonceFunction | None = None
-    events_api: Any = None
-    mirror: EventsApiMirror | None = None
-    consent_granted: ConsentFunction | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    #: The no-inline runtime (``static/tiktok_pixel.js``) and the digest that versions its URL.
-    runtime_js: bytes = b""
-    runtime_version: str = ""
-    _by_root: dict[str, PixelConfig] = field(default_factory=dict, repr=False)
+    events_api: Any = field(default=None, repr=False)
 
-    @property
-    def runtime_path(self) -> str:
-        """The versioned path of the runtime under the application root."""
-        return f"{RUNTIME_PREFIX}/tiktok_pixel.{self.runtime_version}.js"
-
-    def config_for(self, script_root: str) -> PixelConfig:
-        """The config for an app mounted at ``script_root`` (no-inline mode needs a full URL)."""
-        if self.config.inline or not script_root:
-            return self.config
-        found = self._by_root.get(script_root)
-        if found is None:
-            found = dataclasses.replace(self.config, runtime_url=script_root + self.runtime_path)
-            if len(self._by_root) < 64:
-                self._by_root[script_root] = found
-        return found
+    def script_url_for(self, script_root: str) -> str | None:
+        """Where pages of an app mounted at ``script_root`` load the no-inline script."""
+        if self.script_url is None or not script_root:
+            return self.script_url
+        return script_root + self.script_url
 
 
 def flask_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,13 +107,19 @@ def _key_hint(message: str) -> str:
 def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
     """Validate a Flask app's ``TIKTOK_PIXEL_*`` keys into a :class:`PixelState`.
 
-    ``TIKTOK_PIXEL_ENABLED`` defaults to ``not testing``. Raises ``ValueError`` naming the key.
+    ``TIKTOK_PIXEL_ENABLED`` defaults to True, under ``TESTING`` too (the test client runs no
+    JavaScript, and the testing helpers read the rendered pixel). The Events API mirror is built
+    only when ``TIKTOK_PIXEL_EVENTS_API`` is set and, under ``TESTING``, only when
+    ``TIKTOK_PIXEL_ENABLED`` is set to True explicitly: a test suite never sends to TikTok by
+    accident. Raises ``ValueError`` naming the key.
     """
     options = flask_options(config)
-    enabled_key = flask_key("ENABLED")
-    enabled = (
-        _require_bool(enabled_key, options.pop("ENABLED")) if "ENABLED" in options else not testing
-    )
+    explicit = "ENABLED" in options
+    if explicit:
+        enabled = _require_bool(flask_key("ENABLED"), options.pop("ENABLED"))
+    else:  # a test set-up without a pixel code has nothing to render: it only collects
+        enabled = not (testing and "PIXEL_CODE" not in options and "USE_EXISTING" not in options)
+    mirroring = enabled and (explicit or not testing)
     auto_inject = _require_bool(flask_key("AUTO_INJECT"), options.pop("AUTO_INJECT", False))
     nonce = options.pop("NONCE", None)
     if nonce is not None and not callable(nonce):
@@ -163,16 +139,13 @@ def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
     api_config = (
         None
         if events_api is None
-        else events_api_config(events_api, source=events_api_source, require_token=enabled)
+        else events_api_config(events_api, source=events_api_source, require_token=mirroring)
     )
-
-    runtime_js, version = served_static_script()
-    runtime_url = f"{RUNTIME_PREFIX}/tiktok_pixel.{version}.js"
     if not enabled and "PIXEL_CODE" not in options:
-        # Disabled without a pixel code (a test suite): collect calls, never render them.
+        # Disabled without a pixel code: collect calls, never render them.
         options["USE_EXISTING"] = True
     try:
-        pixel_config = config_from_options(options, source="app.config", runtime_url=runtime_url)
+        pixel_config = config_from_options(options, source="app.config", runtime_url=script_path())
     except ValueError as exc:
         raise ValueError(f"{exc}{_key_hint(str(exc))}") from None
     mirror = None
@@ -185,10 +158,8 @@ def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
         enabled=enabled,
         auto_inject=auto_inject,
         nonce=nonce,
-        events_api=events_api,
         mirror=mirror,
         consent_granted=consent_granted,
-        options=dict(options),
-        runtime_js=runtime_js,
-        runtime_version=version,
+        script_url=None if pixel_config.inline else pixel_config.runtime_url,
+        events_api=events_api,
     )

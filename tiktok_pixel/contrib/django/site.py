@@ -1,0 +1,110 @@
+"""The site's :class:`~tiktok_pixel.lifecycle.Site` and its one Events API mirror.
+
+Both are built on first use from the validated ``TIKTOK_PIXEL`` setting and live as long as it:
+when a setting changes (``override_settings`` in tests, autoreload) the site is rebuilt, and
+when ``TIKTOK_PIXEL`` itself changes the old mirror is flushed and closed (its sender thread
+with it). The middleware asks for the mirror when it loads, so one that cannot be built fails
+at start-up; the site (whose no-inline script URL needs the URLconf) is built by the first
+request.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+from ...config import PixelConfig
+from ...handoff import build_mirror, consent_hold_unanswered, warn_consent_hold
+from ...lifecycle import Site
+from .conf import SETTING, SOURCE, get_settings
+from .static_script import script_url
+
+if TYPE_CHECKING:
+    from ...events_api import EventsApiMirror
+
+#: What pages render with when the pixel is disabled and has no code: calls are only collected.
+_DISABLED = PixelConfig(use_existing_pixel=True)
+
+_lock = threading.RLock()  # building the site builds the mirror
+_UNBUILT: Any = object()
+_current: dict[str, Any] = {"site": _UNBUILT, "mirror": _UNBUILT}
+
+
+def _cached(key: str, build: Any) -> Any:
+    found = _current[key]
+    if found is _UNBUILT:
+        with _lock:
+            found = _current[key]
+            if found is _UNBUILT:
+                found = _current[key] = build()
+    return found
+
+
+def get_site() -> Site:
+    """The lifecycle's site for the current setting; ``ImproperlyConfigured`` if it is broken."""
+    return _cached("site", _build_site)  # type: ignore[no-any-return]
+
+
+def get_mirror() -> EventsApiMirror | None:
+    """The mirror for the current setting; ``None`` when ``EVENTS_API`` is unset or disabled.
+
+    Raises ``ImproperlyConfigured`` for a broken setting (like :func:`get_settings`).
+    """
+    return _cached("mirror", _build_mirror)  # type: ignore[no-any-return]
+
+
+def _build_site() -> Site:
+    found = get_settings()
+    config = found.config or _DISABLED
+    url = None
+    if found.enabled and not config.inline:
+        url = script_url()  # the URLconf and staticfiles are ready by the first request
+    return Site(
+        config,
+        enabled=found.enabled,
+        auto_inject=found.auto_inject,
+        nonce=found.nonce,
+        mirror=get_mirror(),
+        consent_granted=found.consent_granted,
+        script_url=url,
+    )
+
+
+def _build_mirror() -> EventsApiMirror | None:
+    found = get_settings()
+    if not found.enabled or found.events_api_config is None or found.config is None:
+        return None
+    try:
+        mirror = build_mirror(
+            found.config, found.events_api_config, source=f"{SOURCE}['EVENTS_API']"
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"tiktok_pixel: {exc}") from None
+    if consent_hold_unanswered(found.config, found.consent_granted):
+        warn_consent_hold(
+            f"{SOURCE}['CONSENT']", f"{SOURCE}['EVENTS_API']", f"{SOURCE}['CONSENT_GRANTED']"
+        )
+    return mirror
+
+
+def close_mirror(timeout: float | None = None) -> bool:
+    """Flush and close the current mirror (if one was built) and forget it; True if all sent."""
+    with _lock:
+        mirror = _current["mirror"]
+        _current["mirror"] = _current["site"] = _UNBUILT
+    if mirror is _UNBUILT or mirror is None:
+        return True
+    return bool(mirror.close(timeout))
+
+
+def _setting_changed(*, setting: str | None = None, **kwargs: Any) -> None:
+    if setting is None or setting == SETTING:
+        close_mirror()
+    else:  # the script URL may depend on it (STATIC_URL, STATICFILES_FINDERS, the URLconf)
+        _current["site"] = _UNBUILT
+
+
+setting_changed.connect(_setting_changed, dispatch_uid="tiktok_pixel.contrib.django.site.reset")
