@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .calls import Call
+from .fragment import page_order
 
 if TYPE_CHECKING:
     from .lifecycle import RequestPixel
@@ -130,7 +131,7 @@ def settle(pixel: RequestPixel, ex: Exchange, *, status: int, has_location: bool
     if ex.navigates or (300 <= status < 400 and status != 304 and has_location):
         pixel.carry()
         return
-    calls = pixel.unshown()
+    calls = page_order(pixel.unshown())  # identify first, as on a page
     config = pixel.site.config
     if ex.boosted and config.auto_page_view:
         calls = [Call("page"), *calls]

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tiktok_pixel import runtime
+
 #: htmx from npm (``make test-js``), served to the browser by the test's route.
 HTMX_JS = (
     Path(__file__).resolve().parents[1] / "js" / "node_modules" / "htmx.org" / "dist" / "htmx.js"
@@ -24,10 +26,16 @@ HTMX_URL = "/static/htmx.js"
 #: What htmx reads at start-up: no script in a swapped fragment ever runs, no inline style.
 HTMX_CONFIG = '{"allowScriptTags": false, "includeIndicatorStyles": false}'
 
-#: Stand-in for our runtime's listener until it ships in tiktok_pixel's runtime: replays the
+#: Whether our runtime replays the ``tiktok-pixel`` event itself (it does from the release that
+#: defines ``runtime.EVENT_NAME``); until then the test pages install :data:`LISTENER`.
+RUNTIME_LISTENS = hasattr(runtime, "EVENT_NAME")
+
+#: Stand-in for the runtime's listener, only while the runtime has none: replays the
 #: ``tiktok-pixel`` event's calls on ttq.
 LISTENER = (
-    'document.addEventListener("tiktok-pixel", function (e) {'
+    ""
+    if RUNTIME_LISTENS
+    else 'document.addEventListener("tiktok-pixel", function (e) {'
     " var c = e.detail.calls, q = window.ttq;"
     " for (var i = 0; i < c.length; i++) q[c[i][0]].apply(q, c[i].slice(1)); });"
 )

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.browser import csp_violations, watch_errors
+from tests.contrib.htmx_shop import RUNTIME_LISTENS
 from tests.demo_site.conftest import Shop, open_shop
 
 pytestmark = pytest.mark.browser
@@ -15,6 +16,10 @@ TRACKS = """() => Array.from(document.querySelectorAll(
   '#pixel-inspector li.call[data-method=track]')).map(li => li.dataset.event)"""
 
 
+@pytest.mark.skipif(
+    not RUNTIME_LISTENS,
+    reason="the runtime's tiktok-pixel listener (branch issue-runtime-js) is not merged yet",
+)
 def test_add_to_cart_from_the_listing_without_a_reload(browser: Any, shop: Shop) -> None:
     page = open_shop(browser, shop)
     errors = watch_errors(page)
@@ -24,7 +29,7 @@ def test_add_to_cart_from_the_listing_without_a_reload(browser: Any, shop: Shop)
     card = page.locator(".card").first
     card.get_by_role("button", name="Add to cart").click()
     card.locator(".card-added").filter(has_text="1 in cart").wait_for()
-    page.wait_for_function(TRACKS + "().includes('AddToCart')")
+    page.wait_for_function(f"() => ({TRACKS})().includes('AddToCart')")
     assert page.evaluate(TRACKS) == ["AddToCart"]
     assert page.evaluate("() => window.__sameDocument") is True  # no reload happened
     page.goto(shop.url + "/cart")  # shown once: the cart page does not repeat it
