@@ -8,8 +8,9 @@ is a fragment), a search button (``hx-get``, a fragment) and boosted links (``hx
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,47 @@ def check_shop(page: Any, base_url: str) -> None:
     assert page.evaluate("() => window.__sdkRuns.length") == 1  # never a full reload
     assert csp_violations(page) == []
     assert errors == []
+
+
+#: ``(method, path, headers) -> (status, headers (lower-case names), body)``: one request
+#: through a framework's test client.
+Send = Callable[[str, str, dict[str, str]], tuple[int, dict[str, str], str]]
+
+HX = {"HX-Request": "true"}
+
+
+def trigger_calls(headers: dict[str, str]) -> list[list[Any]]:
+    value = headers["hx-trigger"]
+    assert value.isascii()
+    return list(json.loads(value)["tiktok-pixel"]["calls"])
+
+
+def check_server(send: Send) -> None:
+    """The htmx rules as seen by a client: fragments, boosted pages, full pages."""
+    # a full page: the tag renders the calls in <head>, no header
+    status, headers, body = send("GET", "/product/sku-1", {})
+    assert status == 200 and "hx-trigger" not in headers
+    assert '"ViewContent"' in body
+    # a fragment: the body as the view made it, the call in HX-Trigger
+    status, headers, body = send("POST", "/cart", HX)
+    assert body == CART_FRAGMENT
+    [call] = trigger_calls(headers)
+    assert call[:2] == ["track", "AddToCart"]
+    assert call[2]["value"] == 12.5
+    status, headers, body = send("GET", "/search?q=red+shoes", HX)
+    assert body == SEARCH_FRAGMENT
+    [call] = trigger_calls(headers)
+    assert call[:3] == ["track", "Search", {"query": "red shoes"}]
+    # boosted: a page view and the page's calls by header; the tag renders nothing
+    status, headers, body = send("GET", "/product/sku-1", {**HX, "HX-Boosted": "true"})
+    assert "<script>" not in body.replace(f'<script src="{HTMX_URL}"', "")
+    assert "ttq" not in body.split("</head>")[0].replace(LISTENER, "")
+    page, view = trigger_calls(headers)
+    assert page == ["page"]
+    assert view[:2] == ["track", "ViewContent"]
+    # a boosted page that tracks nothing: just the page view
+    status, headers, body = send("GET", "/", {**HX, "HX-Boosted": "true"})
+    assert trigger_calls(headers) == [["page"]]
+    # the same view without htmx: no header
+    status, headers, body = send("GET", "/search?q=x", {})
+    assert "hx-trigger" not in headers
