@@ -23,6 +23,8 @@ The rules (the README's "Request lifecycle" section):
 - auto-injection puts the fragment before the document's real ``</head>``
   (:mod:`tiktok_pixel.inject`) of an HTML page that has no fragment yet
   (:mod:`tiktok_pixel.fragment`);
+- an htmx request (:mod:`tiktok_pixel.htmx`; the adapter sets ``pixel.htmx``): the tag renders
+  nothing and the calls go in the ``HX-Trigger`` response header, or wait in the session;
 - the session is only touched when the visitor sent a session cookie or something must be
   carried, and looking and finding nothing leaves it unaccessed (no ``Vary: Cookie``).
 
