@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["TikTokPixelMiddleware", "get_pixel", "install"]
+__all__ = ["TikTokPixelMiddleware", "get_pixel", "install", "render_pixel"]
 
 #: ``PixelConfig`` settings the middleware takes by their Python names (``pixel_code`` aside).
 PIXEL_OPTIONS = (
@@ -370,13 +370,21 @@ def get_pixel(request: Request) -> PageEvents:
     return pixel.events
 
 
-def _render(context: Context, nonce: str | None) -> Markup:
-    request = context.get("request")
+def render_pixel(request: Any, nonce: str | None = None) -> Markup:
+    """The request's fragment for ``<head>`` (what the tag prints); never raises.
+
+    For a page built without ``Jinja2Templates`` (a streamed page, another template engine).
+    Nothing without a request or without the middleware.
+    """
     scope = getattr(request, "scope", None)
     pixel = scope.get(SCOPE_KEY) if isinstance(scope, dict) else None
     if not isinstance(pixel, RequestPixel):
-        return Markup("")  # no request, or no middleware: nothing to render
+        return Markup("")
     return pixel.render(nonce)
+
+
+def _render(context: Context, nonce: str | None) -> Markup:
+    return render_pixel(context.get("request"), nonce)
 
 
 def install(templates: Jinja2Templates | Environment) -> None:
