@@ -6,7 +6,8 @@ time in one event loop. Three pairs, timed interleaved in one process with threa
 (``common.paired``):
 
 - ``idle, tiny page``: the same, for a one-line page (no template): the middleware's own cost
-  against the least an endpoint can cost;
+  against the least an endpoint can cost; beside it, for scale, a do-nothing pure ASGI
+  middleware that only wraps ``send``;
 - ``idle``: the middleware installed, the view tracks nothing and the template has no tag: what
   every request pays (the wrapped ``send``, the request's pixel, the htmx header check);
 - ``tracked``: the view identifies and tracks 3 events and the template renders the tag;
@@ -52,13 +53,32 @@ SCOPE: dict[str, Any] = {
 }
 
 
-def make_tiny_app(*, pixel: bool) -> Starlette:
+class PassThrough:
+    """The least a pure ASGI middleware that watches the response does: wrap ``send``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        status = []
+
+        async def watch(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+def make_tiny_app(*, pixel: bool, passthrough: bool = False) -> Starlette:
     """A one-line HTML page and no tracking: the middleware's own cost stands out."""
 
     async def tiny(request: Request) -> Response:
         return HTMLResponse("<!doctype html><title>t</title><p>hi")
 
     middleware = [Middleware(TikTokPixelMiddleware, pixel_code=CODE)] if pixel else []
+    if passthrough:
+        middleware = [Middleware(PassThrough)]
     return Starlette(routes=[Route("/p/{sku}", tiny)], middleware=middleware)
 
 
@@ -124,14 +144,20 @@ def run(quick: bool) -> list[Result]:
         tiny_bare = driver(make_tiny_app(pixel=False), loop)
         tiny_with = driver(make_tiny_app(pixel=True), loop)
         results = []
-        runs = [("idle, tiny page", tiny_with, tiny_bare)]
+        tiny_passthrough = driver(make_tiny_app(pixel=False, passthrough=True), loop)
+        runs = [
+            ("idle, tiny page", tiny_with, tiny_bare),
+            ("reference: a do-nothing ASGI middleware, tiny page", tiny_passthrough, tiny_bare),
+        ]
         runs += [(name, with_pixel, bare) for name, with_pixel in pairs.items()]
         for name, with_pixel, without in runs:
             timing = paired(with_pixel, without, rounds=rounds, number=number)
             added = (timing.a_us - timing.b_us) / BATCH
             results.append(
                 Result(
-                    f"starlette middleware, {name}: added per request",
+                    name
+                    if name.startswith("reference")
+                    else f"starlette middleware, {name}: added per request",
                     added,
                     "us",
                     note=(

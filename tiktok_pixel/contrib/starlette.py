@@ -239,7 +239,7 @@ class _Exchange:
             method=self.method,
             streaming=streaming,
             body=None if body is None else (lambda: body),
-            charset=_charset(content_type),
+            charset="utf-8" if body is None else _charset(content_type),  # for injection only
             response_headers=headers.get,
         )
         if pixel.htmx is not None and pixel.htmx.header is not None:
