@@ -19,6 +19,7 @@ MODULES = (
     "bench_sizes",
     "bench_flask",
     "bench_starlette",
+    "bench_django",
     "bench_events_api",
     "bench_load",
 )

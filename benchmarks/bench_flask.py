@@ -1,23 +1,33 @@
-"""Flask request time with the pixel against the same page without it.
+"""Flask request time with the pixel against the same page without it, and against a floor.
 
 The page is a small product page (a few KB of template with a loop, compiled once as in any
 app); "with" adds the extension, 1 identify + 3 tracks in the view and the tag. Measured twice:
 as a client sees it over keep-alive HTTP to waitress on 127.0.0.1 (what a visitor waits for),
 and through Flask's test client (the app's own work alone, no server or socket).
+
+The lifecycle's cost (:func:`lifecycle_results`) is measured against a hand-written floor: one
+track + the tag against a pre-built loader string, ``uuid4``, ``json.dumps`` and a template
+variable; and the GET that renders a call carried over a redirect against the same GET without
+one. CPU time (``thread_time``), paired and interleaved in one process, min and median per round.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import statistics
+import uuid
 
 from flask import Flask, render_template
 from jinja2 import DictLoader
+from markupsafe import Markup
 
+from tiktok_pixel import Call, carry
 from tiktok_pixel.contrib.flask import TikTokPixel, pixel
+from tiktok_pixel.fragment import heads
 
-from .common import Result, median_us
-from .fixtures import CODE
+from .common import Result, lifecycle_figures, median_us, paired_us
+from .fixtures import CODE, CONFIG
 from .load import HOST, waitress_server
 
 PAGE = """<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ product.name }}</title>
@@ -107,10 +117,95 @@ def _in_process(apps: dict[bool, Flask], rounds: int, number: int) -> dict[bool,
     return {key: statistics.median(values) for key, values in samples.items()}
 
 
+# --- the lifecycle against the hand-written floor ------------------------------------------
+
+FLOOR_EVENT = {"value": 12.5, "currency": "EUR"}
+
+
+def _floor_snippet() -> Markup:
+    """What a site would write by hand: the loader pre-built once, uuid4, json.dumps."""
+    event_id = str(uuid.uuid4())
+    calls = json.dumps([["track", "ViewContent", FLOOR_EVENT, {"event_id": event_id}]])
+    return Markup(FLOOR_LOADER + calls + "});</script>")
+
+
+FLOOR_LOADER = "<script>" + heads(CONFIG).inline
+
+
+def make_cost_app(variant: str) -> Flask:
+    """``plain`` (no pixel), ``floor`` (by hand) or ``ours`` (the extension, one track + tag)."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="bench", TIKTOK_PIXEL_CODE=CODE)
+    tag = {"plain": "", "floor": "{{ snippet }}", "ours": "{% tiktok_pixel %}"}[variant]
+    app.jinja_env.loader = DictLoader({"page.html": PAGE.replace("</head>", tag + "</head>")})
+    if variant == "ours":
+        TikTokPixel(app)
+
+    @app.get("/p")
+    def product() -> str:
+        snippet = ""
+        if variant == "ours":
+            pixel.track("ViewContent", **FLOOR_EVENT)
+        elif variant == "floor":
+            snippet = _floor_snippet()
+        return render_template(
+            "page.html", product=PRODUCT, related=RELATED, links=LINKS, snippet=snippet
+        )
+
+    @app.get("/cart")
+    def cart() -> str:  # the page after a post/redirect: the tag, no track of its own
+        return render_template("page.html", product=PRODUCT, related=RELATED, links=LINKS)
+
+    return app
+
+
+#: What a shop's session holds besides carried calls.
+SESSION = {"user_id": 42, "cart": [{"sku": "sku-1", "quantity": 1}]}
+
+
+def _session_cookies(app: Flask) -> tuple[str, str]:
+    """Signed session cookies: without and with one AddToCart call carried over a redirect."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    carried = carry.encode(
+        [Call("track", "AddToCart", {"value": 19.99, "currency": "EUR"}, str(uuid.uuid4()))]
+    )
+    return serializer.dumps(SESSION), serializer.dumps({**SESSION, carry.SESSION_KEY: carried})
+
+
+def lifecycle_results(quick: bool) -> list[Result]:
+    rounds, number = (5, 30) if quick else (40, 300)
+    clients = {name: make_cost_app(name).test_client() for name in ("plain", "floor", "ours")}
+    ours = clients["ours"].get("/p")
+    assert b"ViewContent" in ours.data
+    quiet = "Set-Cookie" not in ours.headers and "Cookie" not in ours.headers.get("Vary", "")
+    times = paired_us(
+        {name: (lambda c=client: c.get("/p")) for name, client in clients.items()},
+        rounds=rounds,
+        number=number,
+    )
+    app = make_cost_app("ours")
+    client = app.test_client()
+    without, with_carried = _session_cookies(app)
+    name = app.config["SESSION_COOKIE_NAME"]
+
+    def get_cart(cookie: str) -> None:
+        client.set_cookie(name, cookie)
+        client.get("/cart")
+
+    client.set_cookie(name, with_carried)
+    assert b"AddToCart" in client.get("/cart").data
+    carried_times = paired_us(
+        {"without": lambda: get_cart(without), "with": lambda: get_cart(with_carried)},
+        rounds=rounds,
+        number=number,
+    )
+    return lifecycle_figures("flask", times, carried_times, quiet=quiet)
+
+
 def run(quick: bool) -> list[Result]:
+    results = lifecycle_results(quick)
     rounds, number = (5, 40) if quick else (30, 300)
     apps = {with_pixel: make_app(with_pixel) for with_pixel in (False, True)}
-    results = []
     for label, timings in (
         ("over HTTP (waitress)", _over_http(apps, rounds, number)),
         ("in-process (test client)", _in_process(apps, rounds, number)),

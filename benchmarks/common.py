@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import time
@@ -91,3 +92,89 @@ def paired(a: Callable[[], Any], b: Callable[[], Any], *, rounds: int, number: i
         min(ratios),
         statistics.median(ratios),
     )
+
+
+def paired_us(
+    variants: dict[str, Callable[[], Any]], *, rounds: int, number: int
+) -> dict[str, list[float]]:
+    """CPU time per call of each variant (``time.thread_time``), in microseconds, per round.
+
+    The variants are interleaved call by call in one process (A B C, then B C A, ...), with the
+    garbage collector paused inside a round as ``timeit`` does, so load on a shared machine,
+    drift and caches hit them alike; compare them round by round (:func:`ratio_stats`), never
+    as two separate runs.
+    """
+    names = list(variants)
+    calls = [variants[name] for name in names]
+    for func in calls:  # warm up every variant before measuring any
+        for _ in range(max(1, number // 4)):
+            func()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    clock = time.thread_time
+    for _ in range(rounds):
+        spent = [0.0] * len(names)
+        order = list(range(len(names)))
+        gc.collect()
+        gc.disable()
+        try:
+            for step in range(number):
+                shift = step % len(order)
+                for index in order[shift:] + order[:shift]:
+                    start = clock()
+                    calls[index]()
+                    spent[index] += clock() - start
+        finally:
+            gc.enable()
+        for index, name in enumerate(names):
+            samples[name].append(spent[index] / number * 1e6)
+    return samples
+
+
+def ratio_stats(values: list[float]) -> tuple[float, float]:
+    """Min and median of per-round figures."""
+    return min(values), statistics.median(values)
+
+
+def lifecycle_figures(
+    framework: str,
+    times: dict[str, list[float]],
+    carried: dict[str, list[float]],
+    *,
+    quiet: bool,
+) -> list[Result]:
+    """The lifecycle's cost targets from paired runs of ``plain``/``floor``/``ours`` requests and
+    of ``without``/``with`` a carried call (microseconds per request, per round)."""
+    plain, floor, ours = times["plain"], times["floor"], times["ours"]
+    ratios = [(o - p) / (f - p) for p, f, o in zip(plain, floor, ours, strict=True)]
+    low, mid = ratio_stats(ratios)
+    floor_added = statistics.median(f - p for p, f in zip(plain, floor, strict=True))
+    ours_added = statistics.median(o - p for p, o in zip(plain, ours, strict=True))
+    extra = [w - o for o, w in zip(carried["without"], carried["with"], strict=True)]
+    extra_low, extra_mid = ratio_stats(extra)
+    rounds = len(ratios)
+    return [
+        Result(
+            f"{framework} lifecycle: one track + tag, ratio to the floor's added cost",
+            mid,
+            "x",
+            "<= 1.3",
+            mid <= 1.3,
+            note=f"min {low:.2f}x; added per request: ours {ours_added:.1f} us, hand-written "
+            f"floor {floor_added:.1f} us (CPU time, {rounds} paired rounds)",
+        ),
+        Result(
+            f"{framework} lifecycle: GET rendering a carried call, extra over the same GET",
+            extra_mid,
+            "us",
+            "<= 30",
+            extra_mid <= 30,
+            note=f"min {extra_low:.1f} us; both GETs send the same session plus or minus the call",
+        ),
+        Result(
+            f"{framework} lifecycle: no session cookie and no Vary: Cookie when nothing is carried",
+            float(quiet),
+            "bool",
+            "1",
+            quiet,
+        ),
+    ]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from random import getrandbits as _getrandbits
 from typing import Any, ParamSpec, TypeVar, cast
 
 from markupsafe import Markup
@@ -28,16 +28,35 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_hinted: set[str] = set()
+#: Event names already checked against the standard ones (bounded: names are the site's own).
+_checked: set[str] = set()
+
+#: Bits of a random version-4 UUID (RFC 4122): version 4, variant 10.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def new_event_id() -> str:
+    """A fresh random UUID (version 4) as text: what ``track`` uses when given no event_id.
+
+    Built from ``random.getrandbits`` (reseeded in each forked worker) rather than
+    ``uuid.uuid4()``, which costs several times more; an event_id needs uniqueness for TikTok's
+    deduplication, not secrecy.
+    """
+    text = "%032x" % ((_getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _hint_custom_name(event: str) -> None:
-    """Log once per process when a custom event name looks like a standard one."""
-    if event in _hinted or len(_hinted) > 1000:
+    """Log once per process when a custom event name looks like a standard one.
+
+    Each name is compared once (difflib is slow): later calls with it cost a set lookup.
+    """
+    if event in _checked or len(_checked) > 1000:
         return
+    _checked.add(event)
     suggestion = similar_standard_event(event)
     if suggestion:
-        _hinted.add(event)
         logger.warning(
             "TikTok event %r is not a standard event; did you mean %r? (names are case-sensitive)",
             event,
@@ -143,7 +162,9 @@ class PageEvents:
             logger.warning("TikTok track call dropped: the event name must be a non-empty string")
             return None
         _hint_custom_name(name)
-        identity = {key: custom.pop(key) for key in HASHED_FIELDS if key in custom}
+        identity = (
+            {key: custom.pop(key) for key in HASHED_FIELDS if key in custom} if custom else {}
+        )
         if "phone" in custom:
             identity.setdefault("phone_number", custom.pop("phone"))
         if identity:
@@ -169,12 +190,12 @@ class PageEvents:
         if "value" in params and "currency" not in params and self.config.default_currency:
             params["currency"] = self.config.default_currency
         if event_id is None:
-            event_id = str(uuid.uuid4())
+            event_id = new_event_id()
         else:
             text = to_text(event_id)
             if text is None or not text.strip():
                 problems.append("event_id is not a string; a fresh one was used")
-                text = str(uuid.uuid4())
+                text = new_event_id()
             event_id = text.strip()
         if problems:
             logger.warning("TikTok event %r: %s; left out", name, "; ".join(problems))

@@ -80,36 +80,7 @@ def test_each_request_gets_its_own_collector(client: FlaskClient) -> None:
     assert sha("ann@example.com") not in html
 
 
-def test_calls_rendered_by_an_earlier_tag_are_not_repeated(client: FlaskClient) -> None:
-    html = client.get("/twice").get_data(as_text=True)
-    first, second = payloads(html)
-    assert first["calls"] == [["track", "ViewContent", {}, {"event_id": "first"}]]
-    assert second["calls"] == [["track", "Search", {"query": "mugs"}, {"event_id": "second"}]]
-
-
 # --- post/redirect/get ----------------------------------------------------------------------
-
-
-def test_redirect_carries_calls_to_the_next_page_once(client: FlaskClient) -> None:
-    response = client.post("/cart", data={"event_id": "cart-1"})
-    assert response.status_code == 302
-    assert payloads(response.get_data(as_text=True)) == []
-    with client.session_transaction() as session:
-        assert session[SESSION_KEY] == [
-            {
-                "method": "track",
-                "event": "AddToCart",
-                "params": {"value": 25, "currency": "EUR"},
-                "event_id": "cart-1",
-            }
-        ]
-    page = client.get("/cart").get_data(as_text=True)
-    assert calls(page) == [
-        ["track", "AddToCart", {"value": 25, "currency": "EUR"}, {"event_id": "cart-1"}]
-    ]
-    with client.session_transaction() as session:
-        assert SESSION_KEY not in session
-    assert calls(client.get("/cart").get_data(as_text=True)) == []
 
 
 def test_identify_is_carried_across_a_redirect(client: FlaskClient) -> None:
@@ -122,71 +93,10 @@ def test_identify_is_carried_across_a_redirect(client: FlaskClient) -> None:
     assert "bob@example.com" not in html.lower()
 
 
-def test_a_chain_of_redirects_keeps_every_call_in_order(client: FlaskClient) -> None:
-    response = client.post("/checkout", follow_redirects=True)
-    assert [r.status_code for r in response.history] == [302, 303]
-    assert [(c[1], c[3]["event_id"]) for c in calls(response.get_data(as_text=True))] == [
-        ("PlaceAnOrder", "order-1"),
-        ("CompletePayment", "paid-1"),
-    ]
-
-
-def test_carried_calls_wait_for_an_html_page(client: FlaskClient) -> None:
-    client.post("/cart", data={"event_id": "cart-1"})
-    assert client.get("/api").get_json() == {"ok": True}
-    assert [c[1] for c in calls(client.get("/cart").get_data(as_text=True))] == ["AddToCart"]
-
-
 def test_carried_calls_come_before_the_pages_own(client: FlaskClient) -> None:
     client.post("/cart", data={"event_id": "cart-1"})
     html = client.get("/product/sku-1").get_data(as_text=True)
     assert [c[1] for c in calls(html)] == ["AddToCart", "ViewContent"]
-
-
-def test_a_streamed_template_leaves_carried_calls_for_a_page_that_can_clear_them(
-    client: FlaskClient,
-) -> None:
-    # a streamed body renders after the session was saved: taking the calls out then would
-    # render them twice; they wait for the next ordinary page instead
-    client.post("/cart", data={"event_id": "cart-1"})
-    html = client.get("/streamed-page").get_data(as_text=True)
-    assert calls(html) == [["track", "ViewContent", {}, {"event_id": "streamed-1"}]]
-    assert [c[1] for c in calls(client.get("/cart").get_data(as_text=True))] == ["AddToCart"]
-    assert calls(client.get("/cart").get_data(as_text=True)) == []
-
-
-@pytest.mark.parametrize(
-    "stored",
-    [
-        "not a list",
-        {"method": "track"},
-        [1, None, {"method": "eval", "params": {}}],
-        [{"method": "track", "event": "X", "params": {}}],  # no event_id
-        [{"method": "identify", "params": {"email": ["x"]}}],
-        [{"method": "track", "event": "X", "params": [], "event_id": "e"}],
-    ],
-)
-def test_a_broken_session_value_is_ignored_with_a_warning(
-    client: FlaskClient, caplog: pytest.LogCaptureFixture, stored: Any
-) -> None:
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = stored
-    caplog.set_level(logging.WARNING, logger="tiktok_pixel")
-    response = client.get("/cart")
-    assert response.status_code == 200
-    assert calls(response.get_data(as_text=True)) == []
-    assert len(caplog.records) == 1
-    assert "unreadable call(s) carried in the session" in caplog.records[0].getMessage()
-    with client.session_transaction() as session:
-        assert SESSION_KEY not in session
-
-
-def test_good_calls_survive_beside_bad_ones(client: FlaskClient) -> None:
-    good = {"method": "track", "event": "AddToCart", "params": {"value": 1}, "event_id": "g"}
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = ["junk", good]
-    html = client.get("/cart").get_data(as_text=True)
-    assert calls(html) == [["track", "AddToCart", {"value": 1}, {"event_id": "g"}]]
 
 
 def test_tampered_session_values_are_escaped_not_executed(client: FlaskClient) -> None:
@@ -401,10 +311,6 @@ def test_auto_inject_puts_the_fragment_before_head_end(injecting: FlaskClient) -
     assert int(response.headers["Content-Length"]) == len(response.get_data())
 
 
-def test_auto_inject_leaves_tagged_pages_alone(injecting: FlaskClient) -> None:
-    assert len(payloads(injecting.get("/product/sku-1").get_data(as_text=True))) == 1
-
-
 def test_auto_inject_leaves_pages_with_a_hand_rendered_fragment_alone(app: Flask) -> None:
     from tiktok_pixel import PageEvents
 
@@ -474,15 +380,3 @@ def test_no_inline_runtime_url_follows_the_script_root() -> None:
 
 def test_inline_mode_registers_no_route(client: FlaskClient) -> None:
     assert client.get("/_tiktok_pixel/tiktok_pixel.js").status_code == 404
-
-
-def test_a_visitor_without_a_session_cookie_keeps_cacheable_pages(client: FlaskClient) -> None:
-    """No session cookie, nothing can be carried: the session is not touched, so no Vary: Cookie."""
-    response = client.get("/product/SKU-1")
-    assert "Cookie" not in response.headers.get("Vary", "")
-    assert "Set-Cookie" not in response.headers
-    # after a redirect that carried calls, the next page reads (and empties) the session
-    client.post("/cart", data={"event_id": "cart-1"})
-    page = client.get("/cart")
-    assert "cart-1" in page.get_data(as_text=True)
-    assert "Cookie" in page.headers.get("Vary", "")

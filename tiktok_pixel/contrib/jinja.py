@@ -21,7 +21,6 @@ nonce, a broken collector) logs one warning on the ``tiktok_pixel`` logger and r
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +32,7 @@ from jinja2.runtime import Context, Undefined
 from jinja2.utils import missing
 from markupsafe import Markup
 
-from ..failures import describe_failure
+from ..failures import log_render_failure
 
 #: The render-context variable that holds the page's ``PageEvents``.
 CONTEXT_NAME = "tiktok_pixel_events"
@@ -44,14 +43,6 @@ NONCE_CONTEXT_NAME = "csp_nonce"
 #: ``(context, nonce) -> Markup``: a framework's own way to render the current page's pixel.
 Renderer = Callable[[Context, "str | None"], Any]
 
-logger = logging.getLogger("tiktok_pixel")
-
-
-def log_render_failure(exc: BaseException) -> None:
-    """The one warning for a pixel that could not be rendered."""
-    logger.warning(
-        "TikTok pixel not rendered (%s); the page is served without it", describe_failure(exc)
-    )
 
 
 def _plain_nonce(nonce: Any) -> Any:

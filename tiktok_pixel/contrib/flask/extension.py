@@ -108,22 +108,25 @@ def _jinja_renderer(context: Context, nonce: str | None) -> Markup:
 
 
 def _after_request(response: Response) -> Response:
-    setattr(g, _G_STATUS, response.status_code)
     found: RequestPixel | None = g.get(_G_NAME)
     if found is None:
         state = get_state()
         if not (state.enabled and (state.auto_inject or _htmx_request())):
             return response  # no call was made and nothing may be injected or sent
         found = request_pixel()
+    status = response.status_code
+    if found.site.mirror is not None:
+        setattr(g, _G_STATUS, status)
+    inject = found.site.auto_inject  # only then is the body read
     new_body = found.respond(
-        status=response.status_code,
+        status=status,
         content_type=response.mimetype,
-        has_location="Location" in response.headers,
-        method=flask_request.method,
+        has_location=300 <= status < 400 and "Location" in response.headers,
+        method=found.request.method,
         streaming=response.is_streamed or response.direct_passthrough,
-        encoded="Content-Encoding" in response.headers,
-        body=response.get_data,
-        charset=response.mimetype_params.get("charset", "utf-8"),
+        encoded=inject and "Content-Encoding" in response.headers,
+        body=response.get_data if inject else None,
+        charset=response.mimetype_params.get("charset", "utf-8") if inject else "utf-8",
         response_headers=response.headers.get,
     )
     if new_body is not None:

@@ -1,0 +1,168 @@
+"""Django: the lifecycle's cost against a hand-written floor (see ``bench_flask``'s docstring).
+
+The same product page as the Flask benchmark, rendered by the Django template engine. ``plain``
+and ``floor`` run through a handler with ``SessionMiddleware`` only, ``ours`` through one that
+adds ``TikTokPixelMiddleware``; the three are interleaved request by request in one process.
+Django is configured here (signed-cookie sessions, no database) when nothing configured it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+
+from .common import Result, lifecycle_figures, paired_us
+from .fixtures import CODE, CONFIG
+
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
+PIXEL = "tiktok_pixel.contrib.django.middleware.TikTokPixelMiddleware"
+EVENT = {"value": 12.5, "currency": "EUR"}
+SESSION = {"user_id": 42, "cart": [{"sku": "sku-1", "quantity": 1}]}
+
+PAGE = """{% load tiktok_pixel %}<!doctype html><html lang=en><head><meta charset=utf-8>
+<title>{{ product.name }}</title><link rel=stylesheet href=/static/shop.css>TAG</head>
+<body><header><nav>{% for link in links %}<a href="{{ link }}">{{ link|title }}</a>{% endfor %}
+</nav></header><main><h1>{{ product.name }}</h1><p>{{ product.description }}</p>
+<ul>{% for item in related %}<li><a href="/p/{{ item.sku }}">{{ item.name }}</a>
+<span>{{ item.price|floatformat:2 }} EUR</span></li>{% endfor %}</ul>
+<form method=post action=/cart><input type=hidden name=sku value="{{ product.sku }}">
+<button>Add to cart</button></form></main><footer>&copy; shop</footer></body></html>"""
+TAGS = {"plain": "", "floor": "{{ snippet }}", "ours": "{% tiktok_pixel %}"}
+RELATED = [{"sku": f"sku-{i}", "name": f"Product {i}", "price": 10 + i} for i in range(24)]
+PRODUCT = {"sku": "sku-1", "name": "Enamel mug", "description": "A mug. " * 40}
+LINKS = ["home", "search", "cart", "wishlist", "account", "help"]
+
+_templates: dict[str, Any] = {}
+_loader: dict[str, str] = {}
+
+
+def _configure() -> None:
+    if not settings.configured:
+        settings.configure(
+            SECRET_KEY="bench",
+            ROOT_URLCONF=__name__,
+            ALLOWED_HOSTS=["testserver"],
+            INSTALLED_APPS=["django.contrib.sessions", "tiktok_pixel.contrib.django"],
+            MIDDLEWARE=[SESSIONS, PIXEL],
+            SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
+            TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates"}],
+            TIKTOK_PIXEL={"PIXEL_CODE": CODE},
+            USE_TZ=True,
+        )
+    import django
+
+    django.setup()
+    from django.template import engines
+
+    for name, tag in TAGS.items():
+        _templates[name] = engines["django"].from_string(PAGE.replace("TAG", tag))
+    from tiktok_pixel.fragment import heads
+
+    _loader["floor"] = "<script>" + heads(CONFIG).inline
+
+
+def _page(request: Any, variant: str) -> Any:
+    from django.http import HttpResponse
+    from django.utils.safestring import mark_safe
+
+    snippet = ""
+    if variant == "ours":
+        request.tiktok_pixel.track("ViewContent", **EVENT)
+    elif variant == "floor":  # by hand: the loader pre-built once, uuid4, json.dumps
+        calls = json.dumps([["track", "ViewContent", EVENT, {"event_id": str(uuid.uuid4())}]])
+        snippet = mark_safe(_loader["floor"] + calls + "});</script>")
+    context = {"product": PRODUCT, "related": RELATED, "links": LINKS, "snippet": snippet}
+    return HttpResponse(_templates[variant].render(context, request))
+
+
+def plain(request: Any) -> Any:
+    return _page(request, "plain")
+
+
+def floor(request: Any) -> Any:
+    return _page(request, "floor")
+
+
+def ours(request: Any) -> Any:
+    return _page(request, "ours")
+
+
+def cart(request: Any) -> Any:
+    """The page after a post/redirect: the tag, no track of its own."""
+    from django.http import HttpResponse
+
+    context = {"product": PRODUCT, "related": RELATED, "links": LINKS}
+    return HttpResponse(_templates["ours"].render(context, request))
+
+
+def _urls() -> list[Any]:
+    from django.urls import path
+
+    return [path("plain", plain), path("floor", floor), path("ours", ours), path("cart", cart)]
+
+
+def __getattr__(name: str) -> Any:  # the URLconf is built once Django is set up
+    if name == "urlpatterns":
+        return _urls()
+    raise AttributeError(name)
+
+
+def _client(middleware: list[str]) -> Any:
+    """A test client whose handler loaded ``middleware`` (it keeps it after this returns)."""
+    from django.test import Client, override_settings
+
+    client = Client()
+    with override_settings(MIDDLEWARE=middleware):
+        client.get("/plain")
+    return client
+
+
+def _session_cookies() -> tuple[str, str]:
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    from tiktok_pixel import Call, carry
+
+    call = Call("track", "AddToCart", {"value": 19.99, "currency": "EUR"}, str(uuid.uuid4()))
+    values = []
+    for data in (SESSION, {**SESSION, carry.SESSION_KEY: carry.encode([call])}):
+        store = SessionStore()
+        store.update(data)
+        store.save()
+        values.append(str(store.session_key))
+    return values[0], values[1]
+
+
+def run(quick: bool) -> list[Result]:
+    _configure()
+    rounds, number = (5, 20) if quick else (40, 200)
+    bare, tagged = _client([SESSIONS]), _client([SESSIONS, PIXEL])
+    response = tagged.get("/ours")
+    assert b"ViewContent" in response.content
+    quiet = not response.cookies and "Cookie" not in response.get("Vary", "")
+    times = paired_us(
+        {
+            "plain": lambda: bare.get("/plain"),
+            "floor": lambda: bare.get("/floor"),
+            "ours": lambda: tagged.get("/ours"),
+        },
+        rounds=rounds,
+        number=number,
+    )
+    without, with_carried = _session_cookies()
+    cookie = settings.SESSION_COOKIE_NAME
+
+    def get_cart(value: str) -> None:
+        tagged.cookies[cookie] = value
+        tagged.get("/cart")
+
+    tagged.cookies[cookie] = with_carried
+    assert b"AddToCart" in tagged.get("/cart").content
+    carried = paired_us(
+        {"without": lambda: get_cart(without), "with": lambda: get_cart(with_carried)},
+        rounds=rounds,
+        number=number,
+    )
+    return lifecycle_figures("django", times, carried, quiet=quiet)
