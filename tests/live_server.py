@@ -10,10 +10,12 @@ import socket
 import socketserver
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+T = TypeVar("T")
 
 #: Generous: the machine running the suite may be busy.
 START_TIMEOUT = 30.0
@@ -92,3 +94,26 @@ def _answers(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def in_fresh_thread(func: Callable[[], T]) -> T:
+    """``func()`` in a new thread, its result or exception brought back.
+
+    For asyncio (``asyncio.run``) and Django's ``async_to_sync`` in tests: once Playwright's sync
+    API has started (the session's browser), the main thread counts as running an event loop.
+    """
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, func()))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return cast(T, value)

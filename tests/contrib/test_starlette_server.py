@@ -8,7 +8,7 @@ import re
 import httpx
 
 from tests.contrib.starlette_shop import create_app
-from tests.live_server import serve_asgi
+from tests.live_server import in_fresh_thread, serve_asgi
 from tiktok_pixel import hash_field
 
 VISITORS = 200
@@ -40,7 +40,7 @@ async def visit_all(base: str) -> list[tuple[set[str], set[str]]]:
 
 def test_200_concurrent_visitors_each_see_only_their_own_hashes() -> None:
     with serve_asgi(create_app()) as base:
-        pages = asyncio.run(visit_all(base))
+        pages = in_fresh_thread(lambda: asyncio.run(visit_all(base)))
     assert len(pages) == VISITORS
     for seen, expected in pages:
         assert seen == expected

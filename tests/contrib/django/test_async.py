@@ -16,7 +16,7 @@ from django.core.handlers.asgi import ASGIHandler
 from django.test import override_settings
 
 from tests.contrib.django import async_views
-from tests.live_server import serve_asgi
+from tests.live_server import in_fresh_thread, serve_asgi
 from tiktok_pixel import hash_field
 from tiktok_pixel.contrib.django.middleware import TikTokPixelMiddleware
 from tiktok_pixel.testing import calls_in
@@ -69,7 +69,7 @@ def hops_for_one_request(monkeypatch: pytest.MonkeyPatch, middleware: list[str])
         app = ASGIHandler()
         monkeypatch.setattr(SyncToAsync, "__call__", counting)
         try:
-            response = asyncio.run(get(app, "/async/account/"))
+            response = in_fresh_thread(lambda: asyncio.run(get(app, "/async/account/")))
         finally:
             monkeypatch.setattr(SyncToAsync, "__call__", original)
     assert response.status_code == 200
@@ -96,7 +96,7 @@ def test_async_views_render_carry_and_inject_like_the_sync_path(settings: Any) -
             injected = (await client.get("/async/untagged/")).text
         return redirected.text, carried, again, injected
 
-    _, carried, again, injected = asyncio.run(visit())
+    _, carried, again, injected = in_fresh_thread(lambda: asyncio.run(visit()))
     email = hashlib.sha256(b"ann@example.com").hexdigest()
     assert own(carried) == [
         ["identify", {"email": email, "external_id": hash_field("external_id", "u-1")}]
@@ -115,7 +115,7 @@ def test_a_failing_async_view_carries_nothing() -> None:
             broken = await client.get("/async/broken/")
             return broken.status_code, (await client.get("/async/account/")).text
 
-    status, after = asyncio.run(visit())
+    status, after = in_fresh_thread(lambda: asyncio.run(visit()))
     assert status == 500
     assert own(after) == []
 
@@ -145,7 +145,7 @@ async def visit_all(base: str) -> list[tuple[set[str], set[str]]]:
 def test_200_concurrent_visitors_under_uvicorn_each_see_only_their_own_hashes() -> None:
     async_views.VIEW_THREADS.clear()
     with serve_asgi(ASGIHandler()) as base:
-        pages = asyncio.run(visit_all(base))
+        pages = in_fresh_thread(lambda: asyncio.run(visit_all(base)))
     assert len(pages) == VISITORS
     for seen, expected in pages:
         assert seen == expected

@@ -7,6 +7,7 @@ from typing import Any
 from django.test import Client
 
 from tests.contrib.htmx_shop import check_server
+from tests.live_server import in_fresh_thread
 
 
 def test_django(settings: Any) -> None:
@@ -23,4 +24,5 @@ def test_django(settings: Any) -> None:
         names = {key.lower(): value for key, value in response.items()}
         return response.status_code, names, response.content.decode()
 
-    check_server(send)
+    # async views through async_to_sync: not in the main thread once Playwright has started there
+    in_fresh_thread(lambda: check_server(send))
