@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: venv test test-js demo bench bench-quick lint static clean
+.PHONY: venv npm test test-js demo bench bench-quick lint js static clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,16 @@ $(TEST_JS): tests/js/package.json tests/js/package-lock.json
 
 test-js: $(TEST_JS)
 
-test: venv test-js
+
+# The page runtime's build and lint tools (terser, eslint), pinned by package-lock.json, into the
+# git-ignored node_modules/. Needs node and npm (Debian: apt-get install nodejs npm).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+npm: node_modules/.installed
+
+test: venv npm test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv
@@ -34,14 +43,18 @@ bench: venv
 bench-quick: venv
 	$(PY) -m benchmarks --quick
 
-lint: venv
+lint: venv npm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	node_modules/.bin/eslint --config templates/runtime/eslint.config.mjs templates/runtime
 
-# Rebuild static/tiktok_pixel.js from templates/tiktok_pixel/runtime.js.
-static: venv
-	$(PY) -c "from tiktok_pixel.runtime import write_static_script; write_static_script()"
+# Rebuild static/tiktok_pixel.js and static/tiktok_pixel.inline.json from templates/runtime/runtime.js
+# (docs/runtime.md); a test fails while the committed build is stale. `static` is the old name.
+js: npm
+	node templates/runtime/build.mjs
+
+static: js
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache build dist *.egg-info

@@ -22,6 +22,7 @@ MODULES = (
     "bench_django",
     "bench_events_api",
     "bench_load",
+    "bench_privacy",
 )
 
 

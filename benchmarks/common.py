@@ -53,47 +53,6 @@ def write_results(results: list[Result], *, quick: bool) -> None:
     RESULTS_PATH.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class Paired:
-    """Two variants timed in turn, round by round, in one process: per-call CPU microseconds
-    (median of the rounds) and the per-round ratio ``a / b`` (min and median)."""
-
-    a_us: float
-    b_us: float
-    ratio_min: float
-    ratio_median: float
-
-
-def cpu_us(func: Callable[[], Any], number: int) -> float:
-    """Mean thread CPU time of ``number`` calls of ``func``, in microseconds."""
-    start = time.thread_time()
-    for _ in range(number):
-        func()
-    return (time.thread_time() - start) / number * 1e6
-
-
-def paired(a: Callable[[], Any], b: Callable[[], Any], *, rounds: int, number: int) -> Paired:
-    """Time ``a`` and ``b`` interleaved (A B B A …, so drift hits both alike) with thread CPU
-    time; a noisy shared machine then moves both sides of each ratio together."""
-    a(), b()  # warm caches and lazy imports outside the measurement
-    a_times: list[float] = []
-    b_times: list[float] = []
-    for index in range(rounds):
-        if index % 2:
-            b_times.append(cpu_us(b, number))
-            a_times.append(cpu_us(a, number))
-        else:
-            a_times.append(cpu_us(a, number))
-            b_times.append(cpu_us(b, number))
-    ratios = [x / y for x, y in zip(a_times, b_times, strict=True) if y > 0]
-    return Paired(
-        statistics.median(a_times),
-        statistics.median(b_times),
-        min(ratios),
-        statistics.median(ratios),
-    )
-
-
 def paired_us(
     variants: dict[str, Callable[[], Any]], *, rounds: int, number: int
 ) -> dict[str, list[float]]:
@@ -178,3 +137,44 @@ def lifecycle_figures(
             quiet,
         ),
     ]
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Two variants timed in turn, round by round, in one process: per-call CPU microseconds
+    (median of the rounds) and the per-round ratio ``a / b`` (min and median)."""
+
+    a_us: float
+    b_us: float
+    ratio_min: float
+    ratio_median: float
+
+
+def cpu_us(func: Callable[[], Any], number: int) -> float:
+    """Mean thread CPU time of ``number`` calls of ``func``, in microseconds."""
+    start = time.thread_time()
+    for _ in range(number):
+        func()
+    return (time.thread_time() - start) / number * 1e6
+
+
+def paired(a: Callable[[], Any], b: Callable[[], Any], *, rounds: int, number: int) -> Paired:
+    """Time ``a`` and ``b`` interleaved (A B B A …, so drift hits both alike) with thread CPU
+    time; a noisy shared machine then moves both sides of each ratio together."""
+    a(), b()  # warm caches and lazy imports outside the measurement
+    a_times: list[float] = []
+    b_times: list[float] = []
+    for index in range(rounds):
+        if index % 2:
+            b_times.append(cpu_us(b, number))
+            a_times.append(cpu_us(a, number))
+        else:
+            a_times.append(cpu_us(a, number))
+            b_times.append(cpu_us(b, number))
+    ratios = [x / y for x, y in zip(a_times, b_times, strict=True) if y > 0]
+    return Paired(
+        statistics.median(a_times),
+        statistics.median(b_times),
+        min(ratios),
+        statistics.median(ratios),
+    )

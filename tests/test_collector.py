@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from tests.conftest import CODE
 from tests.payload import payloads
-from tiktok_pixel import Call, PageEvents, PixelConfig
+from tiktok_pixel import Call, PageEvents, PixelConfig, collector
 
 
 def sha(text: str) -> str:
@@ -106,8 +106,10 @@ def test_unusable_event_name_is_dropped(
 
 
 def test_custom_name_close_to_a_standard_one_logs_a_hint(
-    page: PageEvents, caplog: pytest.LogCaptureFixture
+    page: PageEvents, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the hint is logged once per process: start from a process that has given none yet
+    monkeypatch.setattr(collector, "_checked", set())
     with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
         page.track("addtocart")
         page.track("MyOwnEvent")

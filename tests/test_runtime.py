@@ -1,51 +1,83 @@
+"""The built runtime: fresh, complete, and recognised again on a page.
+
+What the JavaScript does is checked in Chromium (``tests/test_runtime_browser.py``); here only
+the build and the Python side's reading of it.
+"""
+
 from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
-from tiktok_pixel.resources import static_path
-from tiktok_pixel.runtime import compact, program, static_script
+from tests.conftest import CODE, CODE2
+from tiktok_pixel import PixelConfig
+from tiktok_pixel.fragment import heads
+from tiktok_pixel.runtime import (
+    INLINE_PROGRAMS_NAME,
+    STATIC_SCRIPT_NAME,
+    inline_payload,
+    inline_program,
+    inline_programs,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_static_script_is_built_from_the_current_runtime() -> None:
-    assert static_path("tiktok_pixel.js").read_text(encoding="utf-8") == static_script(), (
-        "static/tiktok_pixel.js is stale: run `make static`"
+def test_committed_build_equals_a_fresh_build(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules" / "terser").is_dir():
+        message = "needs node and `make npm` (terser in node_modules/)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("the build check must run in CI: " + message)
+        pytest.skip(message)
+    subprocess.run(
+        [node, str(ROOT / "templates" / "runtime" / "build.mjs"), str(tmp_path)],
+        check=True,
+        timeout=120,
     )
+    for name in (STATIC_SCRIPT_NAME, INLINE_PROGRAMS_NAME):
+        fresh = (tmp_path / name).read_bytes()
+        assert (ROOT / "static" / name).read_bytes() == fresh, f"static/{name} is stale: make js"
 
 
-def test_compact_keeps_strings_and_needed_spaces() -> None:
-    source = 'var a = "x // y  z"; // comment\n/* block */ return  new Date;\nif (a) b();'
-    assert compact(source) == 'var a="x // y  z";return new Date;if(a)b();'
+FLAGS = ("existing", "several", "hold", "page", "options", "custom_sdk")
 
 
-def test_modes() -> None:
-    loader, existing, both = program(), program(loader=False, existing=True), program(existing=True)
-    assert "q.load=" in loader and "setTimeout" not in loader
-    assert "setTimeout" in existing and "q.load=" not in existing and "events.js" not in existing
-    assert "q.load=" in both and "setTimeout" in both and "c.existing" in both
-    with pytest.raises(ValueError):
-        program(loader=False)
+@pytest.mark.parametrize("values", list(itertools.product([False, True], repeat=len(FLAGS))))
+def test_every_configuration_has_its_program(values: tuple[bool, ...]) -> None:
+    program = inline_program(**dict(zip(FLAGS, values, strict=True)))
+    assert program in inline_programs()
 
 
-def test_inline_programs_leave_out_what_their_config_cannot_need() -> None:
-    from tiktok_pixel import PixelConfig
-    from tiktok_pixel.fragment import heads
+def test_inline_programs_differ_by_configuration() -> None:
+    # what a configuration cannot need is left out, so the programs differ (sizes: bench_sizes)
+    assert len(set(inline_programs())) == len(inline_programs()) == 36
 
-    plain = heads(PixelConfig(pixel_codes="C3MV4QR3G487IS97GFI0")).inline
-    assert "holdConsent()" not in plain and "instance(P[" not in plain
-    assert "c.options" not in plain and "c.page" not in plain and "c.sdk" not in plain
-    assert '"https://analytics.tiktok.com/i18n/pixel/events.js"' in plain
-    full = heads(
-        PixelConfig(
-            pixel_codes=["C3MV4QR3G487IS97GFI0", "CRF8I2BC77UD2MA14E3G"],
-            consent="hold",
-            limited_data_use=True,
-            sdk_url="/sdk/events.js",
-        )
-    ).inline
-    assert "q.holdConsent()" in full and "q.instance(P[j])" in full
-    assert "q.load(P[i],c.options)" in full and 'u="/sdk/events.js"' in full
-    assert "page()" in full
-    assert (
-        "page()"
-        not in heads(PixelConfig(pixel_codes="C3MV4QR3G487IS97GFI0", auto_page_view=False)).inline
-    )
+
+def configs() -> list[PixelConfig]:
+    return [
+        PixelConfig(pixel_codes=CODE),
+        PixelConfig(pixel_codes=[CODE, CODE2], consent="hold", limited_data_use=True),
+        PixelConfig(pixel_codes=CODE, auto_page_view=False, sdk_url="/sdk/events.js"),
+        PixelConfig(pixel_codes=CODE, use_existing_pixel=True, consent="hold"),
+    ]
+
+
+@pytest.mark.parametrize("config", configs())
+def test_an_inline_fragment_is_read_back_and_a_cut_one_is_an_error(config: PixelConfig) -> None:
+    payload = heads(config).payload + '[["track","Lead",{},{"event_id":"e"}]]}'
+    head = heads(config)
+    text = head.inline[: -len(head.payload)] + payload + head.tail[1:]
+    assert inline_payload(text) == payload
+    with pytest.raises(ValueError, match="truncated"):
+        inline_payload(text[:-3])
+
+
+def test_other_scripts_are_not_fragments() -> None:
+    assert inline_payload("console.log(1)") is None
+    assert inline_payload("") is None

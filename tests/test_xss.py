@@ -50,10 +50,11 @@ def payload_of(config: PixelConfig, fragment: str) -> tuple[dict[str, Any], list
     if config.inline:
         assert len(elements) == 1
         code = elements[0].text
-        inline = heads(config).inline
-        prefix = inline[: inline.index("(window,document,") + 17]
-        assert code.startswith(prefix) and code.endswith("});")
-        return json.loads(code[len(prefix) : -2]), elements
+        head = heads(config)
+        prefix = head.inline[: -len(head.payload)]
+        suffix = head.tail[1:]
+        assert code.startswith(prefix) and code.endswith(suffix)
+        return json.loads(code[len(prefix) : -len(suffix)]), elements
     assert len(elements) == 2
     data, runtime = elements
     assert data.get("type") == "application/json" and runtime.get("src") == config.runtime_url

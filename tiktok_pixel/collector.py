@@ -20,6 +20,7 @@ from .failures import describe_failure
 from .fragment import render_page
 from .hashing import HASHED_FIELDS, hash_identity
 from .params import Problems, coerce_params, to_text
+from .pii_policy import PiiError, guard_params
 from .segment import map_event
 from .standard_events import similar_standard_event
 
@@ -78,6 +79,8 @@ def _contained(
         def contained(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return method(*args, **kwargs)
+            except PiiError:  # pii_policy="raise": the site asked for the exception
+                raise
             except Exception as exc:
                 logger.warning(
                     "TikTok %s call dropped after an unexpected error (%s)",
@@ -156,6 +159,10 @@ class PageEvents:
 
         ``event_id`` defaults to a fresh UUID; reuse the returned id for a server-side Events
         API send so TikTok deduplicates the two. Returns ``None`` if the call was dropped.
+
+        Personal data under any other name, at any depth or in a URL is handled by
+        ``config.pii_policy`` (:mod:`tiktok_pixel.pii_policy`); with ``"raise"`` this method
+        raises :class:`~tiktok_pixel.PiiError`, the one exception tracking ever raises.
         """
         name = event.strip() if isinstance(event, str) else ""
         if not name:
@@ -167,10 +174,6 @@ class PageEvents:
         )
         if "phone" in custom:
             identity.setdefault("phone_number", custom.pop("phone"))
-        if identity:
-            # Matching fields never travel as plain event parameters: they go through
-            # identify(), hashed, ahead of this event.
-            self.identify(**identity)
         problems = Problems()
         raw = {
             "contents": contents,
@@ -187,6 +190,14 @@ class PageEvents:
             **custom,
         }
         params = coerce_params(raw, problems)
+        # Personal data under any other name or at any depth: hashed, moved or dropped here.
+        params, moved = guard_params(name, params, self.config.privacy, taken=identity)
+        for key, value in moved.items():
+            identity.setdefault(key, value)
+        if identity:
+            # Matching fields never travel as plain event parameters: they go through
+            # identify(), hashed, ahead of this event.
+            self.identify(**identity)
         if "value" in params and "currency" not in params and self.config.default_currency:
             params["currency"] = self.config.default_currency
         if event_id is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import phonenumbers
@@ -17,6 +17,8 @@ import phonenumbers
 from .currencies import SUPPORTED_CURRENCIES
 from .mapping_spec import build_mappings
 from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig
+from .pii_policy import PiiPolicy, PrivacySettings
+from .url_redact import DEFAULT_URL_PARAMS_ALLOWED
 
 #: TikTok's SDK URL; ``load()`` appends ``?sdkid=<code>&lib=ttq``.
 DEFAULT_SDK_URL = "https://analytics.tiktok.com/i18n/pixel/events.js"
@@ -95,6 +97,14 @@ class PixelConfig:
     mappings: MappingConfig | Mapping[str, Any] | Sequence[Any] | None = DEFAULT_MAPPING_CONFIG
     #: Log the validator's findings (tiktok_pixel.validation) on each render; never PII.
     debug: bool = False
+    #: What ``track()`` does with personal data found in params: "hash", "drop" or "raise"
+    #: (tiktok_pixel.pii_policy); URL query parameters matching ``url_params_allowed`` (glob
+    #: patterns) are never touched.
+    pii_policy: PiiPolicy = "hash"
+    url_params_allowed: Sequence[str] = DEFAULT_URL_PARAMS_ALLOWED
+
+    #: The two settings above (and default_phone_region), validated: what the guard reads.
+    privacy: PrivacySettings = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -123,6 +133,11 @@ class PixelConfig:
                     "two-letter region phonenumbers knows (e.g. 'US', 'GB', 'DE')"
                 )
             set_(self, "default_phone_region", region)
+        privacy = PrivacySettings(
+            self.pii_policy, self.url_params_allowed, self.default_phone_region
+        )
+        set_(self, "privacy", privacy)
+        set_(self, "url_params_allowed", privacy.url_params_allowed)
         set_(self, "mappings", build_mappings(self.mappings, auto_page_view=self.auto_page_view))
         _check_url("sdk_url", self.sdk_url)
         if self.runtime_url is not None:

@@ -4,7 +4,9 @@ how its payload is read back.
 One module owns the format, so the renderer, auto-injection (:mod:`tiktok_pixel.lifecycle`),
 ``tiktok_pixel.testing`` and the ``check`` command (through :mod:`tiktok_pixel.pagescan`) agree:
 
-- inline mode: ``<script nonce="…">!function(w,d,c){…}(window,document,PAYLOAD);</script>``;
+- inline mode: ``<script nonce="…">HEAD PAYLOAD TAIL</script>``, the head and tail of the
+  configuration's inline program (:func:`tiktok_pixel.runtime.inline_program`; its payload is
+  read back by :func:`tiktok_pixel.runtime.inline_payload`, re-exported here);
 - no-inline mode: ``<script type="application/json" data-tiktok-pixel nonce="…">PAYLOAD</script>``
   followed by ``<script src="…/tiktok_pixel.js" async nonce="…"></script>``;
 - debug mode adds ``<script type="application/json" data-tiktok-pixel-findings>[…]</script>``.
@@ -29,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from .calls import Call
-from .config import PixelConfig
+from .config import DEFAULT_SDK_URL, PixelConfig
 from .jsonscript import script_json
-from .runtime import DATA_BLOCK_ATTRIBUTE, program
+from .runtime import DATA_BLOCK_ATTRIBUTE, inline_payload, inline_program
 
 if TYPE_CHECKING:  # validation reads pages back through pagescan, which imports this module
     from .validation import Finding
@@ -39,8 +41,6 @@ if TYPE_CHECKING:  # validation reads pages back through pagescan, which imports
 __all__ = [
     "DATA_BLOCK_ATTRIBUTE",
     "FINDINGS_ATTRIBUTE",
-    "INLINE_ARGS",
-    "INLINE_PREFIX",
     "MARKER",
     "Heads",
     "InvalidNonce",
@@ -60,11 +60,6 @@ __all__ = [
 #: :func:`render_findings`). Distinct from :data:`DATA_BLOCK_ATTRIBUTE`: the runtime and
 #: ``testing.calls_in`` select that exact attribute, so they never read this block.
 FINDINGS_ATTRIBUTE = "data-tiktok-pixel-findings"
-
-#: The start of the inline program, and the text that ends it and starts its arguments. The
-#: program never contains the latter, so its first occurrence ends the program.
-INLINE_PREFIX = "!function(w,d,c){"
-INLINE_ARGS = "}(window,document,"
 
 #: Every payload starts with this, inline or in a data block: a page holding it has our fragment
 #: (auto-injection then leaves it alone). It costs the page no extra bytes.
@@ -93,12 +88,13 @@ class Heads:
     """The page-independent text of a configuration's fragment.
 
     ``payload`` is the payload up to its calls (``{"pixels":[…],…,"calls":``); ``inline`` is the
-    inline script's text up to the same point (``!function(w,d,c){…}(window,document,`` +
-    ``payload``).
+    inline script's text up to the same point (the program's head + ``payload``) and ``tail``
+    what follows the calls (``}`` closing the payload, then the program's tail).
     """
 
     payload: str
     inline: str
+    tail: str
 
 
 _heads: dict[int, Heads] = {}
@@ -107,16 +103,15 @@ _heads_lock = threading.Lock()
 
 def _build_heads(config: PixelConfig) -> Heads:
     payload = script_json(config.payload_settings())[:-1] + ',"calls":'
-    code = program(
-        loader=not config.use_existing_pixel,
+    program = inline_program(
         existing=config.use_existing_pixel,
         several=len(config.pixel_codes) > 1,
         hold=config.consent == "hold",
         page=config.auto_page_view,
         options=config.limited_data_use,
-        sdk_literal=script_json(config.sdk_url),
+        custom_sdk=config.sdk_url != DEFAULT_SDK_URL,
     )
-    return Heads(payload, "!" + code + "(window,document," + payload)
+    return Heads(payload, program.head + payload, "}" + program.tail)
 
 
 def heads(config: PixelConfig) -> Heads:
@@ -132,14 +127,6 @@ def heads(config: PixelConfig) -> Heads:
     return found
 
 
-def _identity_key(call: Call) -> Any:
-    """A hashable key equal for identical identify calls (their params are plain strings)."""
-    try:
-        return call.pixel_code, frozenset(call.params.items())
-    except TypeError:  # an unhashable value read back from a page
-        return call.pixel_code, json.dumps(call.params, sort_keys=True, default=str)
-
-
 def page_order(calls: Iterable[Call]) -> list[Call]:
     """identify calls first (identical ones once), then the rest in queue order.
 
@@ -151,7 +138,7 @@ def page_order(calls: Iterable[Call]) -> list[Call]:
     others: list[Call] = []
     for call in calls:
         if call.method == "identify":
-            key = _identity_key(call)
+            key = call.key()
             if key not in seen:
                 seen.add(key)
                 identifies.append(call)
@@ -179,7 +166,7 @@ def render_calls(
     head = heads(config)
     calls_json = script_json([call.args() for call in ordered])
     if config.inline:
-        return Markup(f"<script{attr}>{head.inline}{calls_json}}});</script>")
+        return Markup(f"<script{attr}>{head.inline}{calls_json}{head.tail}</script>")
     return Markup(
         f'<script type="application/json" {DATA_BLOCK_ATTRIBUTE}{attr}>'
         f"{head.payload}{calls_json}}}</script>"
@@ -250,20 +237,6 @@ def has_fragment(body: str | bytes) -> bool:
     if isinstance(body, str):
         return MARKER in body
     return _MARKER_BYTES in body
-
-
-def inline_payload(script_text: str) -> str | None:
-    """The payload text of an inline fragment's script, ``None`` if the script is not one.
-
-    Raises ``ValueError`` for an inline fragment cut short (its closing ``)`` is missing).
-    """
-    if not (script_text.lstrip().startswith(INLINE_PREFIX) and INLINE_ARGS in script_text):
-        return None
-    start = script_text.index(INLINE_ARGS) + len(INLINE_ARGS)
-    end = script_text.rstrip().rstrip(";").rstrip()
-    if not end.endswith(")"):
-        raise ValueError("truncated inline fragment")
-    return script_text[start : len(end) - 1]
 
 
 def read_payload(text: str) -> dict[str, Any]:

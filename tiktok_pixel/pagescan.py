@@ -5,12 +5,12 @@ This is the inverse of :mod:`tiktok_pixel.fragment` (which owns the format), use
 (page rules). It needs only the standard library's ``html.parser``: the environments it runs in
 (users' CI) need not have html5lib.
 
-The page is read the way the browser runs it. Each fragment carries a JSON payload (inline
-``!function(w,d,c){…}(window,document,PAYLOAD);`` or a ``<script type="application/json"
-data-tiktok-pixel>PAYLOAD</script>`` data block) and :func:`replay` applies the same logic as the
-runtime (``templates/tiktok_pixel/runtime.js.jinja``): ``holdConsent`` when held, then for each
-pixel not loaded yet on the page ``load`` and ``page``, then every call, once per pixel through
-``ttq.instance(code)`` when the payload lists several pixels.
+The page is read the way the browser runs it. Each fragment carries a JSON payload (an inline
+program of :mod:`tiktok_pixel.runtime` with the payload in it, or a ``<script
+type="application/json" data-tiktok-pixel>PAYLOAD</script>`` data block) and :func:`replay`
+applies the same logic as the runtime (``templates/runtime/runtime.js``): ``holdConsent`` when
+held, then for each pixel not loaded yet on the page ``load`` and ``page``, then every call, once
+per pixel through ``ttq.instance(code)`` when the payload lists several pixels.
 """
 
 from __future__ import annotations
@@ -170,18 +170,17 @@ class _Scanner(HTMLParser):
             self._fragment(text, inline=False)
         elif "src" in attrs or not _is_javascript(type_):
             return
-        elif (payload := self._inline_payload(text)) is not None:
-            self._fragment(payload, inline=True)
         else:
+            try:
+                payload = inline_payload(text)
+            except ValueError as error:
+                self.problems.append(f"line {self._script_pos[0]}: {error}")
+                return
+            if payload is not None:
+                self._fragment(payload, inline=True)
+                return
             for match in _FOREIGN_LOAD.finditer(text):
                 self._add_loader(match.group(1), "base-code")
-
-    def _inline_payload(self, text: str) -> str | None:
-        try:
-            return inline_payload(text)
-        except ValueError as exc:
-            self.problems.append(f"line {self._script_pos[0]}: {exc}")
-            return None
 
     def _fragment(self, text: str, *, inline: bool) -> None:
         try:

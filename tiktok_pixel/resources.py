@@ -1,7 +1,7 @@
-"""Where the packaged ``templates/`` and ``static/`` folders are.
+"""Where the packaged ``static/`` folder is.
 
-In a wheel they sit inside the package (``tiktok_pixel/templates``); in a source checkout or an
-editable install they are the top-level folders beside the package.
+In a wheel it sits inside the package (``tiktok_pixel/static``); in a source checkout or an
+editable install it is the top-level folder beside the package.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @cache
 def resource_dir(name: str) -> Path:
-    """The ``templates`` or ``static`` folder of this installation."""
+    """The ``static`` folder (or another packaged top-level folder) of this installation."""
     for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
@@ -24,8 +24,3 @@ def resource_dir(name: str) -> Path:
 def static_path(filename: str) -> Path:
     """Path of a file in ``static/``, e.g. ``tiktok_pixel.js``."""
     return resource_dir("static") / filename
-
-
-def template_path(filename: str) -> Path:
-    """Path of a file in ``templates/tiktok_pixel/``."""
-    return resource_dir("templates") / "tiktok_pixel" / filename

@@ -1,128 +1,103 @@
 """The JavaScript that runs on the page: our own TikTok base code plus the call replay.
 
-The source is the Jinja template ``templates/tiktok_pixel/runtime.js.jinja``, rendered and
-compacted once per process for each mode: the base-code path alone, the use-existing-pixel path
-alone (inline mode sends only the path its configuration needs) or both (the static script).
-Inline mode embeds it in a nonce-bearing ``<script>``; no-inline mode serves the same program from
-``static/tiktok_pixel.js``, which reads ``<script type="application/json">`` data blocks.
+The source is ``templates/runtime/runtime.js``; ``make js`` builds it with terser into two committed
+files that this module reads once, at import (see ``docs/runtime.md``):
+
+- ``static/tiktok_pixel.inline.json``: one inline program per configuration, each leaving out
+  what its configuration cannot need. Inline mode renders ``<script>`` + the program with the
+  payload put in its place + ``</script>``;
+- ``static/tiktok_pixel.js``: the no-inline runtime, which reads ``<script type="application/json"
+  data-tiktok-pixel>`` data blocks (every setting then comes from the payload).
+
+The payload is ``{"pixels": [codes], "calls": [[method, ...args], ...]}`` plus, only when not the
+default, ``"sdk"``, ``"options"``, ``"hold": true``, ``"page": false`` and ``"existing": true``.
+Both forms also replay the calls of a later ``tiktok-pixel`` DOM event (:data:`EVENT_NAME`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+import json
 from functools import cache
+from typing import NamedTuple
 
-import jinja2
-
-from .resources import static_path, template_path
+from .resources import static_path
 
 STATIC_SCRIPT_NAME = "tiktok_pixel.js"
+INLINE_PROGRAMS_NAME = "tiktok_pixel.inline.json"
 
 #: Selector the static script uses to find the page's data blocks.
 DATA_BLOCK_ATTRIBUTE = "data-tiktok-pixel"
 
-_STATIC_TEMPLATE = """\
-/* tiktok-pixel no-inline runtime: generated from templates/tiktok_pixel/runtime.js.jinja by
-   `make static`; do not edit. Reads each <script type="application/json" data-tiktok-pixel>
-   block once and drives window.ttq with it, so the page needs no inline JavaScript. */
-(function (w, d) {
-var run = %(program)s;
-var scan = function () {
-var s = d.querySelectorAll('script[type="application/json"][%(attribute)s]'), i;
-for (i = 0; i < s.length; i++) {
-if (!s[i].ttpDone) {
-s[i].ttpDone = 1;
-try {
-run(w, d, JSON.parse(s[i].textContent));
-} catch (e) {}
-}
-}
-};
-scan();
-if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", scan);
-})(window, document);
-"""
+#: The DOM event (a ``CustomEvent`` on ``document``, or bubbling to it) whose
+#: ``detail.calls`` — ``[[method, ...args], ...]`` — the runtime replays on the page's ``ttq``,
+#: as htmx dispatches it from an ``HX-Trigger: {"tiktok-pixel": {"calls": [...]}}`` header.
+EVENT_NAME = "tiktok-pixel"
 
 
-_TOKENS = re.compile(
-    r"""(?P<skip>\s+|//[^\n]*|/\*.*?\*/)"""
-    r"""|(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
-    r"""|(?P<word>[A-Za-z0-9_$]+)"""
-    r"""|(?P<punct>.)""",
-    re.S,
-)
+class InlineProgram(NamedTuple):
+    """An inline program cut where the payload goes: the script is ``head + payload + tail``."""
+
+    head: str
+    tail: str
 
 
-def compact(source: str) -> str:
-    """Strip comments and whitespace from our own runtime source.
-
-    A deliberately small minifier: it knows strings, comments, words and punctuation, and keeps
-    one space only between two words (``var t``, ``new Date``) and drops a ``;`` just before
-    ``}``. It relies on the source ending every statement with ``;``, having no empty statements
-    and no regular-expression literals; the browser tests run the result.
-    """
-    out: list[str] = []
-    last = ""
-    for match in _TOKENS.finditer(source):
-        kind, token = match.lastgroup, match.group()
-        if kind == "skip":
-            continue
-        if kind == "word" and last and (last[-1].isalnum() or last[-1] in "_$"):
-            out.append(" ")
-        if token == "}" and last == ";":
-            out.pop()  # "a;}" is "a}": the source has no empty statements
-        out.append(token)
-        last = token
-    return "".join(out)
+def _load_programs() -> dict[str, InlineProgram]:
+    built = json.loads(static_path(INLINE_PROGRAMS_NAME).read_text(encoding="utf-8"))
+    placeholder = built["PAYLOAD"]
+    programs = {}
+    for key, text in built["programs"].items():
+        head, tail = text.split(placeholder)
+        programs[key] = InlineProgram(head, tail)
+    return programs
 
 
-@cache
-def program(
+_PROGRAMS = _load_programs()
+
+
+def inline_program(
     *,
-    loader: bool = True,
     existing: bool = False,
-    several: bool = True,
-    hold: bool = True,
-    page: bool | str = "payload",
-    options: bool = True,
-    sdk_literal: str | None = None,
-) -> str:
-    """The runtime as one compact function expression ``function(w,d,c){…}``.
+    several: bool = False,
+    hold: bool = False,
+    page: bool = True,
+    options: bool = False,
+    custom_sdk: bool = False,
+) -> InlineProgram:
+    """The inline program for a configuration.
 
-    ``loader`` keeps the base-code path, ``existing`` the use-existing-pixel path; with both, the
-    payload's ``existing`` flag picks one at run time. ``several`` keeps the routing of each call
-    to every pixel through ``ttq.instance(code)``, ``hold`` the ``holdConsent()`` call, ``page`` the
-    automatic ``page()`` (``"payload"``: as the payload says), ``options`` passing load
-    options, and ``sdk_literal`` (a JS string literal) fixes the SDK URL: inline
-    mode leaves out what its configuration cannot need (a smaller page), the static script keeps
-    everything and reads the payload.
+    ``existing``: use the site's own ``ttq`` (no loader; ``page``, ``options`` and
+    ``custom_sdk`` then cannot matter); ``several``: route each call to every pixel through
+    ``ttq.instance(code)``; ``hold``: ``holdConsent()`` first; ``page``: ``page()`` with each
+    load; ``options``: pass the payload's load options; ``custom_sdk``: take the events.js URL
+    from the payload's ``"sdk"``.
     """
-    if not (loader or existing):
-        raise ValueError("the runtime needs the loader path, the existing-pixel path or both")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_path("")),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-    source = env.get_template("runtime.js.jinja").render(
-        loader=loader,
-        existing=existing,
-        several=several,
-        hold=hold,
-        page=page,
-        options=options,
-        sdk_literal=sdk_literal,
-    )
-    return compact(source)
+    flags = [("existing", existing), ("several", several), ("hold", hold)]
+    if not existing:
+        flags += [("nopage", not page), ("options", options), ("sdk", custom_sdk)]
+    return _PROGRAMS["+".join(name for name, on in flags if on)]
 
 
-def static_script() -> str:
-    """The text ``static/tiktok_pixel.js`` must have for the current runtime source."""
-    return _STATIC_TEMPLATE % {
-        "program": program(loader=True, existing=True),
-        "attribute": DATA_BLOCK_ATTRIBUTE,
-    }
+def inline_programs() -> tuple[InlineProgram, ...]:
+    """Every inline program there is, to recognise our fragments on a page."""
+    return tuple(_PROGRAMS.values())
+
+
+def inline_payload(script_text: str) -> str | None:
+    """The payload text of an inline fragment's script; ``None`` if the script is not one.
+
+    Raises ``ValueError`` for a fragment cut short (it starts like one but does not end like it).
+    """
+    text = script_text.strip()
+    started = False
+    for head, tail in _PROGRAMS.values():
+        if text.startswith(head):
+            if text.endswith(tail) and len(text) >= len(head) + len(tail):
+                return text[len(head) : len(text) - len(tail)]
+            started = True
+    if started:
+        raise ValueError("truncated inline fragment")
+    return None
 
 
 @cache
@@ -131,8 +106,3 @@ def served_static_script() -> tuple[bytes, str]:
     of its SHA-256), so the integrations can cache it for a year and change the URL on release."""
     body = static_path(STATIC_SCRIPT_NAME).read_bytes()
     return body, hashlib.sha256(body).hexdigest()[:16]
-
-
-def write_static_script() -> None:
-    """Regenerate ``static/tiktok_pixel.js`` (``make static``)."""
-    static_path(STATIC_SCRIPT_NAME).write_text(static_script(), encoding="utf-8")

@@ -20,6 +20,8 @@ from .calls import Call
 from .currencies import SUPPORTED_CURRENCIES
 from .hashing import HASHED_FIELDS, IDENTITY_FIELDS, is_sha256_hex
 from .pagescan import Loader, PageScan, scan
+from .pii_detect import key_kind, value_is_pii
+from .pii_policy import pii_paths, redact_for_display
 from .standard_events import RENAMED_EVENTS, SUNSET_EVENTS, similar_standard_event
 
 Severity = Literal["error", "warning"]
@@ -137,6 +139,13 @@ RULES: dict[str, Rule] = {
             "warning",
             "no TikTok pixel on the page: neither a tiktok-pixel fragment nor TikTok's base code",
         ),
+        Rule(
+            "pii-in-params",
+            "error",
+            "an event parameter holds personal data in clear (an email, a phone number, or a "
+            "field named like one, at any depth or in a URL): TikTok forbids unhashed PII in "
+            "event parameters; send it hashed through identify",
+        ),
     )
 }
 
@@ -177,12 +186,14 @@ class Finding:
         }
         if self.call is not None:
             data["call"] = self.call.to_dict()
+            if self.call.method in ("track", "identify"):  # a checked page's values: no PII
+                data["call"]["params"] = redact_for_display(self.call.params)
         return data
 
 
 def _show(value: object) -> str:
     """A short, PII-free rendering of a code-like value (a currency, a content_type)."""
-    if isinstance(value, str) and _TOKEN.fullmatch(value):
+    if isinstance(value, str) and _TOKEN.fullmatch(value) and not value_is_pii(value):
         return repr(value)
     if value is None or isinstance(value, bool | int | float):
         return "null" if value is None else repr(value)
@@ -269,6 +280,12 @@ def _check_track(call: Call) -> Iterator[Finding]:
             f"{name}: event_id is {_type_name(event_id)}, not a non-empty string",
         )
 
+    # personal data
+    for path in pii_paths(params):
+        yield _finding(
+            "pii-in-params", call, f"{name}: {path} holds personal data in clear (value withheld)"
+        )
+
     # event names
     if event in SUNSET_EVENTS:
         yield _finding("event-sunset", call, f"{name} is sunset in 2027")
@@ -320,7 +337,7 @@ def _check_identify(call: Call) -> Iterator[Finding]:
             "identify-empty",
             call,
             "identify has no usable matching field"
-            + (f" (keys: {', '.join(sorted(map(str, params)))})" if params else ""),
+            + (f" (keys: {', '.join(sorted(map(_shown_key, params)))})" if params else ""),
         )
         return
     for key in usable:
@@ -331,6 +348,11 @@ def _check_identify(call: Call) -> Iterator[Finding]:
                 call,
                 f"identify: {key} is not a SHA-256 hex digest (value withheld)",
             )
+
+
+def _shown_key(key: object) -> str:
+    """A key as a message may show it: one that itself holds an email or phone is withheld."""
+    return "(key withheld)" if key_kind(key) == "key" else str(key)
 
 
 def validate_call(call: Call) -> list[Finding]:

@@ -113,8 +113,8 @@ def test_the_wheel_carries_the_demo_templates_and_static_files(tmp_path: Path) -
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
         "tiktok_pixel/cli/demo.py",
-        "tiktok_pixel/templates/tiktok_pixel/runtime.js.jinja",
         "tiktok_pixel/static/tiktok_pixel.js",
+        "tiktok_pixel/static/tiktok_pixel.inline.json",
         "tiktok_pixel/static/tiktok_sdk_standin.js",
         "tiktok_pixel/_demo_site/__init__.py",
         "tiktok_pixel/_demo_site/app.py",

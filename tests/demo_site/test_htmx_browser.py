@@ -30,7 +30,7 @@ def test_add_to_cart_from_the_listing_without_a_reload(browser: Any, shop: Shop)
     card.get_by_role("button", name="Add to cart").click()
     card.locator(".card-added").filter(has_text="1 in cart").wait_for()
     page.wait_for_function(f"() => ({TRACKS})().includes('AddToCart')")
-    assert page.evaluate(TRACKS) == ["AddToCart"]
+    assert page.evaluate(TRACKS).count("AddToCart") == 1  # beside the listing's own calls
     assert page.evaluate("() => window.__sameDocument") is True  # no reload happened
     page.goto(shop.url + "/cart")  # shown once: the cart page does not repeat it
     page.wait_for_function("() => window.__pixelInspector")

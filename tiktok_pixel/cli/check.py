@@ -11,11 +11,12 @@ import json
 import sys
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import __version__
 from ..calls import Call
+from ..pii_policy import redact_for_display
 from ..testing import format_call
 from ..validation import Finding, check_page
 from . import CommandError
@@ -62,11 +63,18 @@ class PageReport:
     def to_dict(self) -> dict[str, object]:
         return {
             "source": self.source,
-            "calls": [call.to_dict() for call in self.calls],
+            "calls": [_shown(call).to_dict() for call in self.calls],
             "findings": [finding.to_dict() for finding in self.findings],
             "errors": self.count("error"),
             "warnings": self.count("warning"),
         }
+
+
+def _shown(call: Call) -> Call:
+    """``call`` as the report shows it: personal data in its params replaced by [redacted]."""
+    if call.method not in ("track", "identify"):
+        return call
+    return replace(call, params=redact_for_display(call.params))
 
 
 def _decode(data: bytes, charset: str | None) -> str:
@@ -128,7 +136,7 @@ def _text(report: PageReport) -> str:
     lines = [
         f"{report.source}: {len(report.calls)} call(s), {errors} error(s), {warnings} warning(s)"
     ]
-    lines += [f"  {format_call(call)}" for call in report.calls]
+    lines += [f"  {format_call(_shown(call))}" for call in report.calls]
     for finding in report.findings:
         lines.append(f"  {finding.severity.upper()} [{finding.id}] {finding.message}")
     return "\n".join(lines)

@@ -173,7 +173,9 @@ def map_all(items: list[Any], config: PixelConfig) -> list[InputEvent]:
             params = {k: v for k, v in mapped.params.items() if k != "event_id"}
             page.track(mapped.event, event_id=mapped.event_id, **params)
         request = request_from_context(item)
-        for _, data in events_from_calls(page.calls, event_time=when, request=request):
+        for _, data in events_from_calls(
+            page.calls, event_time=when, request=request, privacy=config.privacy
+        ):
             entry.events.append(data)
         if not entry.events:
             entry.failed = "no mapping turns it into a TikTok event"

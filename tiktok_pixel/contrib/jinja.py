@@ -44,7 +44,6 @@ NONCE_CONTEXT_NAME = "csp_nonce"
 Renderer = Callable[[Context, "str | None"], Any]
 
 
-
 def _plain_nonce(nonce: Any) -> Any:
     """Treat an undefined or empty nonce as no nonce."""
     if nonce is None or isinstance(nonce, Undefined) or nonce == "":

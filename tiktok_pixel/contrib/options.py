@@ -26,6 +26,8 @@ CONFIG_OPTIONS: dict[str, str] = {
     "INLINE": "inline",
     "MAPPINGS": "mappings",
     "DEBUG": "debug",
+    "PII_POLICY": "pii_policy",
+    "URL_PARAMS_ALLOWED": "url_params_allowed",
 }
 
 #: Options the integrations themselves read (not part of ``PixelConfig``).

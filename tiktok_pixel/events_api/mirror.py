@@ -122,6 +122,7 @@ class EventsApiMirror:
                 event_time=event_time,
                 limited_data_use=self.limited_data_use,
                 identity=identity,
+                privacy=self.pixel_config.privacy,
             )
             queued = 0
             for pixel_code, event in items:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..calls import Call
 from ..hashing import IDENTITY_FIELDS
+from ..pii_policy import PrivacySettings, redact_page
 from .request import RequestInfo
 
 #: Pixel identify key -> Events API ``user`` key, where they differ.
@@ -38,12 +39,14 @@ def api_event(
     identity: Mapping[str, str] | None = None,
     request: RequestInfo | None = None,
     limited_data_use: bool = False,
+    privacy: PrivacySettings | None = None,
 ) -> dict[str, Any]:
     """One ``data[]`` item.
 
     ``identity`` holds identify fields under the pixel's keys, already hashed (as returned by
     ``PageEvents.identify`` or :func:`tiktok_pixel.hash_identity`); ``event_time`` is Unix
-    seconds (default: now) and is sent as an integer.
+    seconds (default: now) and is sent as an integer. Personal data in ``page.url`` and
+    ``page.referrer`` is replaced by ``privacy``'s policy (default: hashed).
     """
     user: dict[str, str] = user_from_identity(identity) if identity else {}
     if request is not None:
@@ -57,7 +60,7 @@ def api_event(
     if properties:
         item["properties"] = dict(properties)
     if request is not None:
-        page = request.page_fields()
+        page = redact_page(request.page_fields(), privacy, event)
         if page:
             item["page"] = page
     if limited_data_use:
@@ -87,6 +90,7 @@ def events_from_calls(
     event_time: int | float | None = None,
     limited_data_use: bool = False,
     identity: Mapping[str, str] | None = None,
+    privacy: PrivacySettings | None = None,
 ) -> list[tuple[str | None, dict[str, Any]]]:
     """``(pixel_code, data item)`` for every track call; ``pixel_code`` None means every pixel.
 
@@ -109,6 +113,7 @@ def events_from_calls(
                     identity=merged,
                     request=request,
                     limited_data_use=limited_data_use,
+                    privacy=privacy,
                 ),
             )
         )
