@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 
-.PHONY: venv npm test demo bench bench-quick lint typecheck docs dist-check js static clean
+.PHONY: venv npm test test-js demo bench bench-quick lint typecheck docs dist-check js static clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,6 +12,16 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 venv: $(VENV)/.installed
+
+# JavaScript the browser tests serve locally (htmx), pinned in tests/js/package-lock.json.
+TEST_JS := tests/js/node_modules/.installed
+
+$(TEST_JS): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-js: $(TEST_JS)
+
 
 # The page runtime's build and lint tools (terser, eslint), pinned by package-lock.json, into the
 # git-ignored node_modules/. Needs node and npm (Debian: apt-get install nodejs npm).
@@ -21,7 +31,7 @@ node_modules/.installed: package.json package-lock.json
 
 npm: node_modules/.installed
 
-test: venv npm
+test: venv npm test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv

@@ -18,6 +18,7 @@ MODULES = (
     "bench_hashing",
     "bench_sizes",
     "bench_flask",
+    "bench_starlette",
     "bench_django",
     "bench_events_api",
     "bench_celery",

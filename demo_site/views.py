@@ -198,6 +198,10 @@ def add_to_cart() -> BaseResponse:
         visitor(), item, quantity, catalogue().currency, cart_id=checkout_id()
     )
     pixel.segment(event)  # "Product Added" -> AddToCart, on the cart page after the redirect
+    if request.headers.get("HX-Request") == "true":
+        # htmx from the listing: a fragment; the pixel puts AddToCart in the HX-Trigger header
+        count = sum(cart.values())
+        return Response(f"Added · {count} in cart", mimetype="text/html")
     return redirect(url_for("shop.cart"), 303)
 
 

@@ -23,6 +23,8 @@ The rules (the README's "Request lifecycle" section):
 - auto-injection puts the fragment before the document's real ``</head>``
   (:mod:`tiktok_pixel.inject`) of an HTML page that has no fragment yet
   (:mod:`tiktok_pixel.fragment`);
+- an htmx request (:mod:`tiktok_pixel.htmx`; the adapter sets ``pixel.htmx``): the tag renders
+  nothing and the calls go in the ``HX-Trigger`` response header, or wait in the session;
 - the session is only touched when the visitor sent a session cookie or something must be
   carried, and looking and finding nothing leaves it unaccessed (no ``Vary: Cookie``).
 
@@ -38,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from . import carry
+from . import carry, htmx
 from .calls import Call
 from .collector import PageEvents
 from .config import PixelConfig
@@ -142,6 +144,7 @@ class RequestPixel:
         "_tagged",
         "_took",
         "events",
+        "htmx",
         "request",
         "script_url",
         "site",
@@ -170,6 +173,8 @@ class RequestPixel:
         self._tagged = False  # a template rendered the tag
         self._failed = False  # the view raised
         self._done = False  # respond() ran: the session is saved
+        #: Set by the adapter for an htmx request (:func:`tiktok_pixel.htmx.exchange`).
+        self.htmx: htmx.Exchange | None = None
 
     def __repr__(self) -> str:
         return f"<RequestPixel {self.events!r}>"
@@ -203,7 +208,7 @@ class RequestPixel:
         ``nonce`` overrides :meth:`nonce`.
         """
         self._tagged = True
-        if not self.site.enabled:
+        if not self.site.enabled or self.htmx is not None:  # htmx: the calls go in HX-Trigger
             return Markup("")
         try:
             carried = self._take_carried() if self._carried is None else None
@@ -258,6 +263,7 @@ class RequestPixel:
         encoded: bool = False,
         body: Callable[[], bytes] | None = None,
         charset: str = "utf-8",
+        response_headers: htmx.HeaderGetter | None = None,
     ) -> bytes | None:
         """Settle the response, before the session is saved; returns a new body, or ``None``.
 
@@ -274,6 +280,11 @@ class RequestPixel:
         new_body = None
         try:
             if self._failed:
+                return None
+            if self.htmx is not None:  # htmx: the adapter sends self.htmx.header as HX-Trigger
+                if response_headers is not None:
+                    self.htmx.read_response(response_headers)
+                htmx.settle(self, self.htmx, status=status, has_location=has_location)
                 return None
             if is_redirect(status, has_location):
                 self._carry()
@@ -303,6 +314,29 @@ class RequestPixel:
         if not fragment:
             return None
         return body[:at] + fragment.encode(charset) + body[at:]
+
+    def unshown(self) -> list[Call]:
+        """The calls not on the page yet: those waiting in the session (looked up once) and
+        this request's own not rendered; see :meth:`mark_shown`."""
+        fresh: list[Call] = []
+        if self._carried is None:
+            carried = self._take_carried()
+            fresh = self._carried = carried or []
+            self._took = carried is not None
+        return [*fresh, *self.events.calls[self._rendered :]]
+
+    def mark_shown(self) -> None:
+        """The calls :meth:`unshown` gave reached the page some other way (an htmx header)."""
+        self._rendered = len(self.events.calls)
+        self._shown = True
+        if self._took:
+            session = self._session()
+            if session is not None and carry.SESSION_KEY in session:
+                del session[carry.SESSION_KEY]
+
+    def carry(self) -> None:
+        """Keep the calls not yet on the page in the session for the next page."""
+        self._carry()
 
     def _carry(self) -> None:
         """Keep the calls not yet rendered in the session for the next page."""

@@ -285,6 +285,17 @@
   });
   d.addEventListener("tiktok-standin", schedule);
   d.addEventListener("demo-consent", schedule);
+  // an htmx answer's calls (HX-Trigger), replayed onto ttq by the pixel's runtime. Once the SDK
+  // has drained the queue the replay pushes nothing we can tap: list the event's calls then.
+  d.addEventListener("tiktok-pixel", function (e) {
+    var before = calls.length, sent = (e.detail || {}).calls || [];
+    setTimeout(function () {
+      if (calls.length === before) {
+        for (var i = 0; i < sent.length; i++) calls.push({ queue: "ttq", call: plain(sent[i]) });
+      }
+      schedule();
+    }, 0);
+  });
   w.__pixelInspector = {
     calls: calls,
     render: render,

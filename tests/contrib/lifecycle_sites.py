@@ -220,6 +220,147 @@ class DjangoAdapter(Adapter):
         self.override.disable()
 
 
+# --- Starlette ----------------------------------------------------------------------------
+
+
+def starlette_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The Django option names as ``TikTokPixelMiddleware`` keyword arguments."""
+    from tiktok_pixel.contrib.options import CONFIG_OPTIONS
+
+    names = {**CONFIG_OPTIONS, "PIXEL_CODE": "pixel_code"}
+    return {names.get(key, key.lower()): value for key, value in options.items()}
+
+
+def _starlette_site(options: Mapping[str, Any]) -> Any:
+    from collections.abc import AsyncIterator
+
+    from jinja2 import DictLoader, Environment
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.requests import Request
+    from starlette.responses import (
+        HTMLResponse,
+        JSONResponse,
+        RedirectResponse,
+        Response,
+        StreamingResponse,
+    )
+    from starlette.routing import Route
+    from starlette.templating import Jinja2Templates
+
+    from tiktok_pixel.contrib.starlette import (
+        TikTokPixelMiddleware,
+        get_pixel,
+        install,
+        render_pixel,
+    )
+
+    pages = {
+        "page.html": page_html("{% tiktok_pixel %}"),
+        "double.html": page_html("{% tiktok_pixel %}{{ tiktok_pixel() }}"),
+        "error.html": page_html("{% tiktok_pixel %}", "error"),
+    }
+    templates = Jinja2Templates(env=Environment(loader=DictLoader(pages), autoescape=True))
+    install(templates)
+
+    async def page(request: Request) -> Response:
+        if "track" in request.query_params:
+            get_pixel(request).track(
+                request.query_params["track"], event_id=request.query_params.get("id")
+            )
+        return templates.TemplateResponse(request, "page.html")
+
+    async def double(request: Request) -> Response:
+        get_pixel(request).track("ViewContent", event_id="v-1")
+        return templates.TemplateResponse(request, "double.html")
+
+    async def post(request: Request) -> Response:
+        for event_id in request.query_params["ids"].split(","):
+            get_pixel(request).track("AddToCart", value=5, currency="EUR", event_id=event_id)
+        return RedirectResponse("/page", status_code=303)
+
+    async def json(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def not_modified(request: Request) -> Response:
+        return Response(status_code=304)
+
+    async def stream(request: Request) -> Response:
+        get_pixel(request).track("Search", query="mugs", event_id="s-1")
+
+        async def body() -> AsyncIterator[str]:
+            yield "<!doctype html><html><head><title>stream</title>"
+            yield str(render_pixel(request))  # a streamed page renders the tag late
+            yield "</head><body>streamed</body></html>"
+
+        return StreamingResponse(body(), media_type="text/html")
+
+    async def fail(request: Request) -> Response:
+        get_pixel(request).track("Purchase", value=9, currency="EUR", event_id="boom-1")
+        raise RuntimeError("the order failed")
+
+    async def error_page(request: Request, exc: Exception) -> Response:
+        return templates.TemplateResponse(request, "error.html", status_code=500)
+
+    async def untagged(request: Request) -> Response:
+        return HTMLResponse(UNTAGGED)
+
+    return Starlette(
+        routes=[
+            Route("/page", page),
+            Route("/double", double),
+            Route("/post", post, methods=["POST"]),
+            Route("/json", json),
+            Route("/not-modified", not_modified),
+            Route("/stream", stream),
+            Route("/raise", fail),
+            Route("/untagged", untagged),
+        ],
+        middleware=[
+            Middleware(SessionMiddleware, secret_key="lifecycle-tests"),
+            Middleware(TikTokPixelMiddleware, **starlette_options(options)),
+        ],
+        exception_handlers={500: error_page},
+    )
+
+
+class StarletteAdapter(Adapter):
+    name = "starlette"
+
+    def __init__(self, options: Mapping[str, Any], testing: bool = False) -> None:
+        from starlette.testclient import TestClient
+
+        self.app = _starlette_site(options)
+        self.app.middleware_stack = self.app.build_middleware_stack()
+        self.client = TestClient(self.app, raise_server_exceptions=False)
+
+    def _reply(self, response: Any) -> Reply:
+        return Reply(response.status_code, response.text, response.headers)
+
+    def get(self, path: str, **headers: str) -> Reply:
+        return self._reply(self.client.get(path, headers=_header_names(headers)))
+
+    def post(self, path: str) -> Reply:
+        return self._reply(self.client.post(path, follow_redirects=False))
+
+    def head(self, path: str) -> Reply:
+        return self._reply(self.client.head(path))
+
+    def mirror(self) -> Any:
+        from tiktok_pixel.contrib.starlette import TikTokPixelMiddleware
+
+        app = self.app.middleware_stack
+        while not isinstance(app, TikTokPixelMiddleware):
+            app = app.app
+        return app.site.mirror
+
+    def close(self) -> None:
+        mirror = self.mirror()
+        if mirror is not None:
+            assert mirror.close(timeout=5)
+
+
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_settings")
     import django
@@ -231,6 +372,7 @@ def setup_django() -> None:
 FACTORIES: dict[str, Callable[..., Adapter]] = {
     "flask": FlaskAdapter,
     "django": DjangoAdapter,
+    "starlette": StarletteAdapter,
 }
 
 __all__ = ["CODE", "FACTORIES", "UNTAGGED", "Adapter", "Reply", "nonce_from_header", "page_html"]

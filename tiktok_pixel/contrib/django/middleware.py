@@ -17,12 +17,16 @@ Nothing here may fail a request: only a broken ``TIKTOK_PIXEL`` setting raises
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
 
+from ...carry import SESSION_KEY
 from .conf import get_settings
 from .page import request_pixel
 from .site import get_mirror
@@ -32,16 +36,36 @@ _REFUSALS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPa
 
 
 class TikTokPixelMiddleware:
-    """Gives each request its own ``request.tiktok_pixel`` collector (a ``PageEvents``)."""
+    """Gives each request its own ``request.tiktok_pixel`` collector (a ``PageEvents``).
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+    Sync and async: under ASGI with an async chain Django calls it as a coroutine, so an async
+    view runs without a thread hop for the pixel.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
         get_settings()  # a broken setting fails at start-up, not on some later page
         get_mirror()  # so does an Events API mirror that cannot be built
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        pixel = request_pixel(request)
-        response = self.get_response(request)
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._call_async(request)
+        request_pixel(request)
+        return self._finish(request, self.get_response(request))
+
+    async def _call_async(self, request: HttpRequest) -> HttpResponseBase:
+        await _load_session(request)
+        request_pixel(request)
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        return self._finish(request, await get_response(request))
+
+    def _finish(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         pixel = request_pixel(request)  # the view may have replaced its collector
         new_body = pixel.respond(
             status=response.status_code,
@@ -52,6 +76,7 @@ class TikTokPixelMiddleware:
             encoded=response.has_header("Content-Encoding"),
             body=lambda: response.content,  # type: ignore[attr-defined]
             charset=response.charset or "utf-8",
+            response_headers=response.get,
         )
         if new_body is not None:
             response.content = new_body  # type: ignore[attr-defined]
@@ -59,10 +84,40 @@ class TikTokPixelMiddleware:
                 response["Content-Length"] = str(len(new_body))
             if response.has_header("ETag"):
                 del response["ETag"]  # a validator of the old body is wrong now
+        if pixel.htmx is not None and pixel.htmx.header is not None:
+            response["HX-Trigger"] = pixel.htmx.header
         pixel.hand_off(request.META, status=response.status_code)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
-        """The view raised: unless Django answers with a 4xx page, the request failed."""
+        """The view raised: unless Django answers with a 4xx page, the request failed.
+
+        Django always calls this synchronously (in a thread under ASGI): only a raising view
+        pays that.
+        """
         if not isinstance(exception, _REFUSALS):
             request_pixel(request).fail()
+
+
+async def _load_session(request: HttpRequest) -> None:
+    """Load the visitor's session before the view, through Django's async session API.
+
+    The pixel reads it (calls carried from a redirect) from templates and the response, which
+    run in the event loop under ASGI, where Django refuses a database or cache query: loading it
+    here keeps that from ever happening. Looking leaves ``session.accessed`` as it was, so a page
+    that finds nothing does not get ``Vary: Cookie``. No session cookie: nothing to load.
+    """
+    session = getattr(request, "session", None)
+    if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return
+    has_key = getattr(session, "ahas_key", None)  # Django 5.0+
+    if has_key is None:
+        return
+    accessed = getattr(session, "accessed", None)
+    try:
+        await has_key(SESSION_KEY)
+    except Exception:  # a broken session: the pixel's own look finds nothing
+        return
+    finally:
+        if accessed is not None:
+            session.accessed = accessed

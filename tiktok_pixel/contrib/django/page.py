@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from markupsafe import Markup
 
+from ... import htmx
 from ...collector import PageEvents
 from ...failures import log_render_failure
 from ...lifecycle import RequestPixel
@@ -31,6 +32,9 @@ def request_pixel(request: Any) -> RequestPixel:
             session=lambda: getattr(request, "session", None),
             session_cookie=settings.SESSION_COOKIE_NAME in getattr(request, "COOKIES", {}),
         )
+        headers = getattr(request, "headers", None)
+        if headers is not None:
+            found.htmx = htmx.exchange(headers.get)
         setattr(request, STATE_ATTRIBUTE, found)
         setattr(request, COLLECTOR_ATTRIBUTE, found.events)
     events = getattr(request, COLLECTOR_ATTRIBUTE, None)

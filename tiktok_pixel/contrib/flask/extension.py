@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
+from ... import htmx
 from ...collector import PageEvents
 from ...failures import log_render_failure
 from ...lifecycle import RequestPixel
@@ -71,6 +72,7 @@ def request_pixel() -> RequestPixel:
             session_cookie=app.session_interface.get_cookie_name(app) in request.cookies,
             script_url=state.script_url_for(request.script_root),
         )
+        found.htmx = htmx.exchange(request.headers.get)
         setattr(g, _G_NAME, found)
     return found
 
@@ -109,8 +111,8 @@ def _after_request(response: Response) -> Response:
     found: RequestPixel | None = g.get(_G_NAME)
     if found is None:
         state = get_state()
-        if not (state.enabled and state.auto_inject):
-            return response  # no call was made and nothing may be injected
+        if not (state.enabled and (state.auto_inject or _htmx_request())):
+            return response  # no call was made and nothing may be injected or sent
         found = request_pixel()
     status = response.status_code
     if found.site.mirror is not None:
@@ -125,11 +127,19 @@ def _after_request(response: Response) -> Response:
         encoded=inject and "Content-Encoding" in response.headers,
         body=response.get_data if inject else None,
         charset=response.mimetype_params.get("charset", "utf-8") if inject else "utf-8",
+        response_headers=response.headers.get,
     )
     if new_body is not None:
         response.set_data(new_body)
         response.headers.pop("ETag", None)  # a validator of the old body is wrong now
+    if found.htmx is not None and found.htmx.header is not None:
+        response.headers["HX-Trigger"] = found.htmx.header
     return response
+
+
+def _htmx_request() -> bool:
+    """An htmx request may have calls waiting from a redirect to send in its HX-Trigger."""
+    return htmx.exchange(flask_request.headers.get) is not None
 
 
 def _request_failed(sender: Flask, exception: BaseException | None = None, **extra: Any) -> None:
