@@ -287,7 +287,7 @@ _RESPONSE_HEADERS = frozenset(
 class _Picked(dict[str, str]):
     """A few headers by lower-case name; ``get`` takes any case (htmx names them ``HX-…``)."""
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         return super().get(name.lower(), default)
 
 
