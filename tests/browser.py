@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tiktok_pixel.browser_check import CHROMIUM_ARGS
+
 ORIGIN = "http://shop.test"
 TIKTOK_HOSTS = ("analytics.tiktok.com", "analytics.us.tiktok.com")
 
@@ -23,17 +25,6 @@ TIKTOK_HOSTS = ("analytics.tiktok.com", "analytics.us.tiktok.com")
 #: so tests can read exactly what the page queued.
 SDK_STANDIN = "(window.__sdkRuns = window.__sdkRuns || []).push(document.currentScript.src);"
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 READ_QUEUES = """() => {
   const q = window.ttq;

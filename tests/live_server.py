@@ -6,6 +6,8 @@ is polled until it answers, and is always stopped when the ``with`` block ends.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import socket
 import socketserver
 import threading
@@ -14,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import httpx
 
 T = TypeVar("T")
 
@@ -117,3 +121,46 @@ def in_fresh_thread(func: Callable[[], T]) -> T:
     if not ok:
         raise value
     return cast(T, value)
+
+
+#: How many distinct visitors the concurrency checks send at once.
+VISITORS = 200
+_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+async def _visit(
+    base: str, n: int, start: asyncio.Event, signin: str, account: str
+) -> tuple[set[str], set[str]]:
+    """One visitor (own cookie jar): sign in (post/redirect/get) or open the account page; the
+    64-hex hashes on the page it ends on, and the two its own email and user id hash to."""
+    from tiktok_pixel import hash_field
+
+    email, user = f"Visitor.{n}@Example.com", f"visitor-{n}"
+    params = {"email": email, "user": user}
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        await start.wait()
+        if n % 2:
+            response = await client.post(signin, params=params, follow_redirects=True)
+        else:
+            response = await client.get(account, params=params)
+    assert response.status_code == 200
+    expected = {hash_field("email", email), hash_field("external_id", user)}
+    return set(_HASH.findall(response.text)), expected
+
+
+def concurrent_visitors(
+    base: str, *, signin: str, account: str, visitors: int = VISITORS
+) -> list[tuple[set[str], set[str]]]:
+    """``visitors`` clients released at once against ``base`` (asyncio, in a fresh thread):
+    per visitor, the hashes its page held and the ones it should hold."""
+
+    async def visit_all() -> list[tuple[set[str], set[str]]]:
+        start = asyncio.Event()
+        tasks = [
+            asyncio.create_task(_visit(base, n, start, signin, account)) for n in range(visitors)
+        ]
+        await asyncio.sleep(0.1)
+        start.set()
+        return await asyncio.gather(*tasks)
+
+    return in_fresh_thread(lambda: asyncio.run(visit_all()))

@@ -16,14 +16,13 @@ from django.core.handlers.asgi import ASGIHandler
 from django.test import override_settings
 
 from tests.contrib.django import async_views
-from tests.live_server import in_fresh_thread, serve_asgi
+from tests.live_server import VISITORS, concurrent_visitors, in_fresh_thread, serve_asgi
 from tiktok_pixel import hash_field
 from tiktok_pixel.contrib.django.middleware import TikTokPixelMiddleware
 from tiktok_pixel.testing import calls_in
 
 SESSION = "django.contrib.sessions.middleware.SessionMiddleware"
 PIXEL = "tiktok_pixel.contrib.django.middleware.TikTokPixelMiddleware"
-VISITORS = 200
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
 
@@ -120,32 +119,10 @@ def test_a_failing_async_view_carries_nothing() -> None:
     assert own(after) == []
 
 
-async def visit(base: str, n: int, start: asyncio.Event) -> tuple[set[str], set[str]]:
-    email, user = f"Visitor.{n}@Example.com", f"visitor-{n}"
-    params = {"email": email, "user": user}
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        await start.wait()
-        if n % 2:
-            response = await client.post("/async/signin/", params=params, follow_redirects=True)
-        else:
-            response = await client.get("/async/account/", params=params)
-    assert response.status_code == 200
-    expected = {hash_field("email", email), hash_field("external_id", user)}
-    return set(HASH.findall(response.text)), expected
-
-
-async def visit_all(base: str) -> list[tuple[set[str], set[str]]]:
-    start = asyncio.Event()
-    tasks = [asyncio.create_task(visit(base, n, start)) for n in range(VISITORS)]
-    await asyncio.sleep(0.1)
-    start.set()
-    return await asyncio.gather(*tasks)
-
-
 def test_200_concurrent_visitors_under_uvicorn_each_see_only_their_own_hashes() -> None:
     async_views.VIEW_THREADS.clear()
     with serve_asgi(ASGIHandler()) as base:
-        pages = in_fresh_thread(lambda: asyncio.run(visit_all(base)))
+        pages = concurrent_visitors(base, signin="/async/signin/", account="/async/account/")
     assert len(pages) == VISITORS
     for seen, expected in pages:
         assert seen == expected
