@@ -22,7 +22,7 @@ from .params import to_text
 if TYPE_CHECKING:
     from .config import PixelConfig
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 #: Types a Segment source sends that have no TikTok counterpart: accepted, nothing sent.
 IGNORED_TYPES = frozenset({"screen", "group", "alias"})

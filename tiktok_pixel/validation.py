@@ -26,7 +26,7 @@ from .standard_events import RENAMED_EVENTS, SUNSET_EVENTS, similar_standard_eve
 
 Severity = Literal["error", "warning"]
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from .request import RequestInfo
 from .sender import BackgroundSender, SenderStats
 from .settings import EventsApiConfig
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 #: How many recent event_ids the mirror remembers to avoid sending a carried-over call twice
 #: (a call carried across a redirect comes back one request later; ~2 MB at most).
