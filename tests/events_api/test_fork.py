@@ -79,7 +79,8 @@ def test_a_forked_child_starts_afresh_after_the_parent_sent(sink: EventSink, run
     assert sender.flush(timeout=10)
     parent_port = port_of(sink, f"parent-{run}-0")
     before = sender.stats()
-    assert (before.sent, before.requests) == (3, 1)
+    # one request, or two when the thread woke between the enqueues (a loaded machine)
+    assert before.sent == 3 and before.requests in (1, 2) and before.retried == 0
 
     def in_child() -> dict[str, Any]:
         fresh = sender.stats()
@@ -103,7 +104,8 @@ def test_a_forked_child_starts_afresh_after_the_parent_sent(sink: EventSink, run
     sender.enqueue(CODE, api_event("AddToCart", f"parent-{run}-late"))
     assert sender.flush(timeout=10)
     after = sender.stats()
-    assert (after.sent, after.retried, after.failed, after.requests) == (4, 0, 0, 2)
+    assert (after.sent, after.retried, after.failed) == (4, 0, 0)
+    assert after.requests == before.requests + 1
     assert port_of(sink, f"parent-{run}-late") == parent_port  # still its keep-alive connection
     assert sum(sink.ids.values()) == 5
     sender.close(timeout=5)
@@ -199,10 +201,17 @@ def test_under_gunicorn(sink: EventSink, preload: bool, tmp_path: Any) -> None:
         assert master_port not in worker_ports  # no worker wrote on the master's connection
     else:
         assert len(master_import) == 2  # each worker imported the app itself
+    # A warm-up that timed out on a loaded machine is asked again, so there may be several; each
+    # reached the sink as one "warmup" event from whichever worker served it.
+    warmups = ids.get("warmup", 0)
+    own_import = 0 if preload else 1
+    total = 0
     for pid in pids:
         last = max((a for a in answers if a["pid"] == pid), key=lambda a: a["sent"])
         served = sum(1 for a in answers if a["pid"] == pid)
-        # a worker's counters hold its own sends only (its requests, the warm-up if it served
-        # it and, without --preload, its own import-time event), never the master's
-        expected = served + (pid == warm["pid"]) + (0 if preload else 1)
-        assert last["sent"] == expected, (pid, last, served)
+        # a worker's counters hold its own sends only (its requests, any warm-ups it served
+        # and, without --preload, its own import-time event), never the master's
+        assert served + own_import <= last["sent"] <= served + own_import + warmups, (pid, last)
+        total += last["sent"]
+    if len(pids) == 2:  # both workers answered: every send is counted by exactly one of them
+        assert total == 40 + warmups + 2 * own_import, (total, warmups)
