@@ -24,13 +24,15 @@ import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from itertools import chain
+from typing import Any, Final, Literal, cast
 
 from .hashing import InvalidIdentity, normalise_phone, sha256_hex
 from .pii_detect import (
     CLEAN_KEYS,
     IDENTIFY_FIELD,
     KEY_CACHE,
+    PLAIN,
     SUSPECT,
     is_hashed,
     key_kind,
@@ -150,7 +152,7 @@ _MISSING: Final = object()
 
 
 def _text_dirty(text: str, region: str | None) -> bool:
-    if SUSPECT(text) is None:
+    if PLAIN(text) is not None or SUSPECT(text) is None:
         if len(text) <= _CLEAN_TEXT_LENGTH:
             if len(_CLEAN_TEXT) >= _CLEAN_TEXT_SIZE:
                 _CLEAN_TEXT.clear()
@@ -159,7 +161,62 @@ def _text_dirty(text: str, region: str | None) -> bool:
     return _string_dirty(text, region)
 
 
+_ONLY_DICTS: Final[frozenset[type]] = frozenset({dict})
+
+
 def _dirty(
+    params: Any,
+    region: str | None,
+    *,
+    _clean_keys: set[object] = CLEAN_KEYS,
+    _clean: set[object] = _CLEAN_TEXT,
+    _only_dicts: frozenset[type] = _ONLY_DICTS,
+    _plain: Callable[[str], object] = PLAIN,
+    _chain: Callable[[Iterable[Iterable[Any]]], Iterable[Any]] = chain.from_iterable,
+    _values: Callable[[dict[Any, Any]], Iterable[Any]] = dict.values,
+    _str: type = str,
+    _float: type = float,
+    _int: type = int,
+    _dict: type = dict,
+    _list: type = list,
+) -> bool:
+    """Fast check: could the guard change anything in ``params``? (True when unsure.)
+
+    The typical ``track`` (known keys; numbers, short strings and one fresh id at the top; a
+    ``contents`` list of flat objects seen before) is decided here with a few C-level set
+    checks: all keys known clean, every object in a list an exact ``dict`` whose keys are clean
+    and whose values were all seen clean, each top-level string seen before or screened by
+    :func:`_text_dirty`. Anything else (a new key, an unseen contents value, nesting, another
+    type) goes to :func:`_dirty_walk`, which decides exactly.
+    """
+    if type(params) is not _dict:
+        return _dirty_walk(params, region)
+    fields = cast("dict[Any, Any]", params)
+    if not _clean_keys.issuperset(fields):
+        return _dirty_walk(fields, region)
+    for item in fields.values():
+        kind = type(item)
+        if kind is _str:
+            # a fresh id passes PLAIN and is not remembered: one-off values would only crowd
+            # out the repeated ones (and slow every lookup) in the bounded clean set
+            if item not in _clean and _plain(item) is None and _text_dirty(item, region):
+                return True
+        elif kind is _list:
+            try:
+                if not (
+                    _only_dicts.issuperset(map(type, item))
+                    and _clean_keys.issuperset(_chain(item))
+                    and _clean.issuperset(_chain(map(_values, item)))
+                ):
+                    return _dirty_walk(params, region)
+            except TypeError:  # a nested list or object among the values
+                return _dirty_walk(params, region)
+        elif kind is not _float and kind is not _int and item is not None:
+            return _dirty_walk(params, region)
+    return False
+
+
+def _dirty_walk(
     value: Any,
     region: str | None,
     *,
@@ -175,9 +232,9 @@ def _dirty(
     _list: type = list,
     _tuple: type = tuple,
 ) -> bool:
-    """Fast check: could the guard change anything in ``value``? (True when unsure.)
+    """The full check behind :func:`_dirty`, for any shape (True when unsure).
 
-    The hot path of every ``track``, so it is one loop over an explicit stack (no recursion):
+    Still on the hot path (a new key or value), so it is one loop over an explicit stack:
     an object whose keys are all known clean is cleared by one C-level ``issuperset``; a string
     costs one set lookup if seen before (strings under 6 characters cannot hold an email, a
     phone number or a URL with data) and one regex search otherwise. Builtins are bound as
