@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from types import MappingProxyType
 from typing import Any, Final, Literal, cast
 
 from .hashing import InvalidIdentity, normalise_phone, sha256_hex
@@ -149,6 +149,9 @@ _CLEAN_TEXT: set[object] = set()
 _CLEAN_TEXT_SIZE: Final = 8192
 _CLEAN_TEXT_LENGTH: Final = 120
 _MISSING: Final = object()
+#: What :func:`guard_params` returns as the identity when nothing moved (read-only, shared, so
+#: the common case allocates nothing).
+_NO_IDENTITY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 def _text_dirty(text: str, region: str | None) -> bool:
@@ -161,19 +164,13 @@ def _text_dirty(text: str, region: str | None) -> bool:
     return _string_dirty(text, region)
 
 
-_ONLY_DICTS: Final[frozenset[type]] = frozenset({dict})
-
-
 def _dirty(
     params: Any,
     region: str | None,
     *,
     _clean_keys: set[object] = CLEAN_KEYS,
     _clean: set[object] = _CLEAN_TEXT,
-    _only_dicts: frozenset[type] = _ONLY_DICTS,
     _plain: Callable[[str], object] = PLAIN,
-    _chain: Callable[[Iterable[Iterable[Any]]], Iterable[Any]] = chain.from_iterable,
-    _values: Callable[[dict[Any, Any]], Iterable[Any]] = dict.values,
     _str: type = str,
     _float: type = float,
     _int: type = int,
@@ -184,7 +181,7 @@ def _dirty(
 
     The typical ``track`` (known keys; numbers, short strings and one fresh id at the top; a
     ``contents`` list of flat objects seen before) is decided here with a few C-level set
-    checks: all keys known clean, every object in a list an exact ``dict`` whose keys are clean
+    checks: all keys known clean, every item of a list an exact ``dict`` whose keys are clean
     and whose values were all seen clean, each top-level string seen before or screened by
     :func:`_text_dirty`. Anything else (a new key, an unseen contents value, nesting, another
     type) goes to :func:`_dirty_walk`, which decides exactly.
@@ -194,25 +191,27 @@ def _dirty(
     fields = cast("dict[Any, Any]", params)
     if not _clean_keys.issuperset(fields):
         return _dirty_walk(fields, region)
-    for item in fields.values():
-        kind = type(item)
-        if kind is _str:
-            # a fresh id passes PLAIN and is not remembered: one-off values would only crowd
-            # out the repeated ones (and slow every lookup) in the bounded clean set
-            if item not in _clean and _plain(item) is None and _text_dirty(item, region):
-                return True
-        elif kind is _list:
-            try:
-                if not (
-                    _only_dicts.issuperset(map(type, item))
-                    and _clean_keys.issuperset(_chain(item))
-                    and _clean.issuperset(_chain(map(_values, item)))
-                ):
-                    return _dirty_walk(params, region)
-            except TypeError:  # a nested list or object among the values
-                return _dirty_walk(params, region)
-        elif kind is not _float and kind is not _int and item is not None:
-            return _dirty_walk(params, region)
+    try:  # an unhashable value (a nested list or object) raises TypeError: the walk decides
+        for item in fields.values():
+            kind = type(item)
+            if kind is _list:
+                for entry in item:
+                    if (
+                        type(entry) is not _dict
+                        or not _clean_keys.issuperset(entry)
+                        or not _clean.issuperset(entry.values())
+                    ):
+                        return _dirty_walk(fields, region)
+            elif item not in _clean:
+                if kind is _str:
+                    # a fresh id passes PLAIN and is not remembered: one-off values would only
+                    # crowd out the repeated ones (and slow every lookup) in the bounded set
+                    if _plain(item) is None and _text_dirty(item, region):
+                        return True
+                elif kind is not _float and kind is not _int and item is not None:
+                    return _dirty_walk(fields, region)
+    except TypeError:
+        return _dirty_walk(fields, region)
     return False
 
 
@@ -403,7 +402,7 @@ def guard_params(
     settings: PrivacySettings = DEFAULT_PRIVACY,
     *,
     taken: Collection[str] = (),
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], Mapping[str, Any]]:
     """``(params, identity)``: the params safe to send and raw identify fields moved out of them.
 
     ``taken`` names identify fields the call already sets (a second email is hashed in place).
@@ -411,12 +410,12 @@ def guard_params(
     warning naming ``event`` and the field paths; raises :class:`PiiError` under ``"raise"``.
     """
     if not _dirty(params, settings.region):
-        return params, {}
+        return params, _NO_IDENTITY
     mode = "drop" if settings.policy == "raise" else settings.policy
     redactor = _Redactor(settings, mode, taken)
     cleaned = redactor.params(params)
     if not redactor.found:
-        return params, {}
+        return params, _NO_IDENTITY
     if settings.policy == "raise":
         raise PiiError(
             f"TikTok event {event!r}: personal data in {_paths(redactor.found)} "
