@@ -214,3 +214,23 @@ def test_adversarial_strings_finish(index: int) -> None:
     text_kind(text, "GB")
     key_kind(text)
     has_email(text)
+
+
+def test_plain_screen_never_passes_a_suspect_string() -> None:
+    # PLAIN lets the guard skip the SUSPECT search; it must never clear a string SUSPECT flags.
+    import itertools
+
+    from tiktok_pixel.pii_detect import PLAIN, SUSPECT
+
+    alphabet = "a1-/._ @+(%?#٣"
+    passed = 0
+    for size in range(1, 9):
+        for chars in itertools.product(alphabet, repeat=min(size, 3)):
+            text = "".join(chars) + "1234567"[: size - min(size, 3)]
+            for candidate in (text, text + "0123456", "x" + text, "1" + text):
+                if PLAIN(candidate) is not None:
+                    passed += 1
+                    assert SUSPECT(candidate) is None, candidate
+    assert passed > 1000
+    assert PLAIN("ORD-2025-0012345") and SUSPECT("ORD-2025-0012345") is None
+    assert PLAIN("0612345678") is None and PLAIN("a 0612345678") is None

@@ -24,13 +24,15 @@ import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from types import MappingProxyType
+from typing import Any, Final, Literal, cast
 
 from .hashing import InvalidIdentity, normalise_phone, sha256_hex
 from .pii_detect import (
     CLEAN_KEYS,
     IDENTIFY_FIELD,
     KEY_CACHE,
+    PLAIN,
     SUSPECT,
     is_hashed,
     key_kind,
@@ -147,10 +149,13 @@ _CLEAN_TEXT: set[object] = set()
 _CLEAN_TEXT_SIZE: Final = 8192
 _CLEAN_TEXT_LENGTH: Final = 120
 _MISSING: Final = object()
+#: What :func:`guard_params` returns as the identity when nothing moved (read-only, shared, so
+#: the common case allocates nothing).
+_NO_IDENTITY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 def _text_dirty(text: str, region: str | None) -> bool:
-    if SUSPECT(text) is None:
+    if PLAIN(text) is not None or SUSPECT(text) is None:
         if len(text) <= _CLEAN_TEXT_LENGTH:
             if len(_CLEAN_TEXT) >= _CLEAN_TEXT_SIZE:
                 _CLEAN_TEXT.clear()
@@ -160,6 +165,57 @@ def _text_dirty(text: str, region: str | None) -> bool:
 
 
 def _dirty(
+    params: Any,
+    region: str | None,
+    *,
+    _clean_keys: set[object] = CLEAN_KEYS,
+    _clean: set[object] = _CLEAN_TEXT,
+    _plain: Callable[[str], object] = PLAIN,
+    _str: type = str,
+    _float: type = float,
+    _int: type = int,
+    _dict: type = dict,
+    _list: type = list,
+) -> bool:
+    """Fast check: could the guard change anything in ``params``? (True when unsure.)
+
+    The typical ``track`` (known keys; numbers, short strings and one fresh id at the top; a
+    ``contents`` list of flat objects seen before) is decided here with a few C-level set
+    checks: all keys known clean, every item of a list an exact ``dict`` whose keys are clean
+    and whose values were all seen clean, each top-level string seen before or screened by
+    :func:`_text_dirty`. Anything else (a new key, an unseen contents value, nesting, another
+    type) goes to :func:`_dirty_walk`, which decides exactly.
+    """
+    if type(params) is not _dict:
+        return _dirty_walk(params, region)
+    fields = cast("dict[Any, Any]", params)
+    if not _clean_keys.issuperset(fields):
+        return _dirty_walk(fields, region)
+    try:  # an unhashable value (a nested list or object) raises TypeError: the walk decides
+        for item in fields.values():
+            kind = type(item)
+            if kind is _list:
+                for entry in item:
+                    if (
+                        type(entry) is not _dict
+                        or not _clean_keys.issuperset(entry)
+                        or not _clean.issuperset(entry.values())
+                    ):
+                        return _dirty_walk(fields, region)
+            elif item not in _clean:
+                if kind is _str:
+                    # a fresh id passes PLAIN and is not remembered: one-off values would only
+                    # crowd out the repeated ones (and slow every lookup) in the bounded set
+                    if _plain(item) is None and _text_dirty(item, region):
+                        return True
+                elif kind is not _float and kind is not _int and item is not None:
+                    return _dirty_walk(fields, region)
+    except TypeError:
+        return _dirty_walk(fields, region)
+    return False
+
+
+def _dirty_walk(
     value: Any,
     region: str | None,
     *,
@@ -175,9 +231,9 @@ def _dirty(
     _list: type = list,
     _tuple: type = tuple,
 ) -> bool:
-    """Fast check: could the guard change anything in ``value``? (True when unsure.)
+    """The full check behind :func:`_dirty`, for any shape (True when unsure).
 
-    The hot path of every ``track``, so it is one loop over an explicit stack (no recursion):
+    Still on the hot path (a new key or value), so it is one loop over an explicit stack:
     an object whose keys are all known clean is cleared by one C-level ``issuperset``; a string
     costs one set lookup if seen before (strings under 6 characters cannot hold an email, a
     phone number or a URL with data) and one regex search otherwise. Builtins are bound as
@@ -346,7 +402,7 @@ def guard_params(
     settings: PrivacySettings = DEFAULT_PRIVACY,
     *,
     taken: Collection[str] = (),
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], Mapping[str, Any]]:
     """``(params, identity)``: the params safe to send and raw identify fields moved out of them.
 
     ``taken`` names identify fields the call already sets (a second email is hashed in place).
@@ -354,12 +410,12 @@ def guard_params(
     warning naming ``event`` and the field paths; raises :class:`PiiError` under ``"raise"``.
     """
     if not _dirty(params, settings.region):
-        return params, {}
+        return params, _NO_IDENTITY
     mode = "drop" if settings.policy == "raise" else settings.policy
     redactor = _Redactor(settings, mode, taken)
     cleaned = redactor.params(params)
     if not redactor.found:
-        return params, {}
+        return params, _NO_IDENTITY
     if settings.policy == "raise":
         raise PiiError(
             f"TikTok event {event!r}: personal data in {_paths(redactor.found)} "
