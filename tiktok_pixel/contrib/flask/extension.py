@@ -10,6 +10,7 @@ marks a failed request, ``teardown_request`` hands the calls to the Events API m
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, got_request_exception, has_request_context
@@ -66,15 +67,30 @@ def request_pixel() -> RequestPixel:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         state = get_state(app)
         request = flask_request._get_current_object()  # type: ignore[attr-defined]
-        found = state.begin(
+        found = RequestPixel(
+            state,
             request,
             session=_session,
             session_cookie=app.session_interface.get_cookie_name(app) in request.cookies,
             script_url=state.script_url_for(request.script_root),
         )
-        found.htmx = htmx.exchange(request.headers.get)
+        found.htmx = htmx.exchange(_environ_header(request.environ))
         setattr(g, _G_NAME, found)
     return found
+
+
+def _environ_header(environ: Mapping[str, Any]) -> htmx.HeaderGetter:
+    """A request header by name, read straight from the WSGI environ.
+
+    Cheaper than ``request.headers.get`` (which scans every header case-insensitively): an
+    ordinary request only asks whether ``HX-Request`` is there.
+    """
+
+    def header(name: str) -> str | None:
+        value = environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return value if isinstance(value, str) else None
+
+    return header
 
 
 def current_events() -> PageEvents:
@@ -139,7 +155,7 @@ def _after_request(response: Response) -> Response:
 
 def _htmx_request() -> bool:
     """An htmx request may have calls waiting from a redirect to send in its HX-Trigger."""
-    return htmx.exchange(flask_request.headers.get) is not None
+    return htmx.exchange(_environ_header(flask_request.environ)) is not None
 
 
 def _request_failed(sender: Flask, exception: BaseException | None = None, **extra: Any) -> None:
