@@ -46,7 +46,7 @@ from .url_redact import (
     redact_url,
 )
 
-logger = logging.getLogger("tiktok_pixel")
+logger = logging.getLogger(__name__)
 
 PiiPolicy = Literal["hash", "drop", "raise"]
 PII_POLICIES: Final[tuple[str, ...]] = ("hash", "drop", "raise")
