@@ -9,11 +9,8 @@ open an HTML comment or break out of an attribute-free context. The result is st
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Callable
-from json.encoder import (
-    c_make_encoder,  # type: ignore[attr-defined]
-    encode_basestring_ascii,
-)
 from typing import Any
 
 _HTML_ESCAPES = {
@@ -34,10 +31,19 @@ def _one_shot() -> Callable[[Any], str]:
     reference markers: a cycle ends in ``RecursionError`` instead of ``ValueError``, both
     caught where pages render. Without the C accelerator, ``_encoder.encode`` is used.
     """
-    if c_make_encoder is None:  # pragma: no cover - other Pythons
+    make = getattr(json.encoder, "c_make_encoder", None)  # CPython's accelerator
+    if make is None:  # pragma: no cover - other Pythons
         return _encoder.encode
-    encode = c_make_encoder(
-        None, _encoder.default, encode_basestring_ascii, None, ":", ",", False, False, False
+    encode = make(
+        None,
+        _encoder.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        False,
     )
     return lambda value: "".join(encode(value, 0))
 
