@@ -32,9 +32,9 @@ def request_pixel(request: Any) -> RequestPixel:
             session=lambda: getattr(request, "session", None),
             session_cookie=settings.SESSION_COOKIE_NAME in getattr(request, "COOKIES", {}),
         )
-        headers = getattr(request, "headers", None)
-        if headers is not None:
-            found.htmx = htmx.exchange(headers.get)
+        meta = getattr(request, "META", None)
+        if meta is not None and "HTTP_HX_REQUEST" in meta:  # only then can it be htmx
+            found.htmx = htmx.exchange(request.headers.get)
         setattr(request, STATE_ATTRIBUTE, found)
         setattr(request, COLLECTOR_ATTRIBUTE, found.events)
     events = getattr(request, COLLECTOR_ATTRIBUTE, None)
