@@ -318,8 +318,8 @@ class _Reader:
         fields = {CONFIG_OPTIONS[o]: v for o, v in options.items() if o in CONFIG_OPTIONS}
         if fields.get("pixel_codes") in ("", [], ()):
             del fields["pixel_codes"]  # empty: no code
-        fallback = {"use_existing_pixel": True} if collect_only else {}
-        fields.update(fallback if fields.get("use_existing_pixel") in (None, False) else {})
+        if collect_only and fields.get("use_existing_pixel", False) is False:
+            fields["use_existing_pixel"] = True  # disabled without a code: it only collects
         if runtime_url is not None:
             fields["runtime_url"] = runtime_url
         for _ in range(len(fields) + 2):
@@ -327,7 +327,7 @@ class _Reader:
                 return PixelConfig(**fields)
             except SettingError as exc:
                 missing = exc.setting == "pixel_codes" and "pixel_codes" not in fields
-                option = FIELD_OPTIONS.get(exc.setting)
+                option = FIELD_OPTIONS.get(exc.setting, "INLINE")  # runtime_url: for INLINE
                 self.problem(option, exc.spelled(self.spelling.field_words), missing=missing)
                 if exc.setting not in fields and not missing:
                     return None  # nothing left to take out (runtime_url: ours, not the user's)
