@@ -37,17 +37,23 @@ def _same_name(setting: str) -> str:
 
 
 class SettingError(ValueError):
-    """An invalid ``PixelConfig`` setting, with the message in words any front end can respell.
+    """An invalid setting, with the message in words any front end can respell.
 
-    ``setting`` is the field name (``"pixel_codes"``). :meth:`spelled` renders the message with
-    the names the user wrote: ``--pixel-code`` on the command line, ``TIKTOK_PIXEL_CODE`` in
-    Flask, ``PIXEL_CODE`` in Django. ``str()`` uses the field names.
+    ``setting`` is the field name (``"pixel_codes"``) of a ``PixelConfig`` (or an
+    ``EventsApiConfig``). :meth:`spelled` renders the message with the names the user wrote:
+    ``--pixel-code`` on the command line, ``TIKTOK_PIXEL_CODE`` in Flask, ``PIXEL_CODE`` in
+    Django. ``str()`` names each setting by ``default(field_name)``: the field name itself.
     """
 
-    def __init__(self, setting: str, describe: Callable[[Callable[[str], str]], str]) -> None:
+    def __init__(
+        self,
+        setting: str,
+        describe: Callable[[Callable[[str], str]], str],
+        default: Callable[[str], str] = _same_name,
+    ) -> None:
         self.setting = setting
         self._describe = describe
-        super().__init__(describe(_same_name))
+        super().__init__(describe(default))
 
     def spelled(self, name: Callable[[str], str]) -> str:
         """The message with each setting named by ``name(field_name)``."""
