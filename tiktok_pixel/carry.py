@@ -1,11 +1,12 @@
-"""Calls carried across a redirect (post/redirect/get): their session form, limit and checks.
+"""Calls carried across a redirect (post/redirect/get): their stored form, limit and checks.
 
-A request that ends in a redirect (add to cart, place order) keeps its calls in the session as
-``Call.to_dict()`` data, and the next HTML page renders them once. Only what the collector
-queued is ever stored: track calls with their event names and ids, identify calls with hashed
-fields, never raw PII. What comes back from a session crossed a trust boundary (a cookie
-session, an older release's data), so each entry is checked; a broken one is left out with one
-warning, never an error.
+A request that ends in a redirect (add to cart, place order) keeps its calls as
+``Call.to_dict()`` data in a signed cookie of ours (:mod:`tiktok_pixel.carry_cookie`), and the
+next HTML page renders them once. Only what the collector queued is ever stored: track calls with
+their event names and ids, identify calls with hashed fields, never raw PII. What comes back
+crossed a trust boundary (a browser, an older release's data), so each entry is checked
+(:func:`checked`); a value holding one that is refused is ignored with one warning, never an
+error.
 """
 
 from __future__ import annotations
@@ -18,23 +19,19 @@ from .calls import Call
 
 logger = logging.getLogger(__name__)
 
-#: The session key; private to this library.
-SESSION_KEY = "_tiktok_pixel_calls"
-
-#: At most this many calls wait in the session; the most recent are kept. A post/redirect/get
-#: carries a handful; the bound stops a redirect loop from growing the session, and keeps a
-#: cookie session (Flask's default, Django's ``signed_cookies``) under the 4 KB browsers allow
-#: per cookie: 20 calls (identify + track pairs) take about 1.2 KB there, 50 about 3 KB.
+#: At most this many calls wait; the most recent are kept. A post/redirect/get carries a
+#: handful; the bound stops a redirect loop from growing the cookie, which must stay under the
+#: 4 KB browsers allow per cookie: 20 calls (identify + track pairs) take about 1.1 KB there.
 MAX_CARRIED = 20
 
 
 def encode(calls: Iterable[Call]) -> list[dict[str, Any]]:
-    """The session form of ``calls``."""
+    """The stored form of ``calls``."""
     return [call.to_dict() for call in calls]
 
 
 def checked(item: Any) -> Call:
-    """The call a session entry holds; ``ValueError`` for anything the collector would not queue."""
+    """The call a stored entry holds; ``ValueError`` for anything the collector would not queue."""
     call = Call.from_dict(item)
     if call.pixel_code is not None:
         raise ValueError("a carried call has no pixel_code")
@@ -56,26 +53,8 @@ def checked(item: Any) -> Call:
     return call
 
 
-def decode(value: Any) -> list[Call]:
-    """The calls in a session value; unreadable or surplus entries are left out, with a warning."""
-    items = value if isinstance(value, list) else [value]
-    calls: list[Call] = []
-    bad = max(0, len(items) - MAX_CARRIED)
-    for item in items[-MAX_CARRIED:]:
-        try:
-            calls.append(checked(item))
-        except (TypeError, ValueError):
-            bad += 1
-    if bad:
-        logger.warning(
-            "TikTok pixel: %d unreadable call(s) carried in the session were left out",
-            bad,
-        )
-    return calls
-
-
 def merge(waiting: Any, calls: Iterable[Call]) -> list[dict[str, Any]]:
-    """The session value holding what was ``waiting`` there plus ``calls``, within the limit.
+    """The stored form of what was ``waiting`` (stored entries) plus ``calls``, within the limit.
 
     The oldest entries are dropped first, with a warning.
     """

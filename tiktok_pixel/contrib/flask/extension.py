@@ -3,8 +3,10 @@
 Each request's :class:`~tiktok_pixel.lifecycle.RequestPixel` lives on ``flask.g``
 (context-local: isolated per request, thread and greenlet), created on first use. This module
 only wires Flask to the lifecycle: the session and its cookie, the nonce, the hooks
-(``after_request`` settles the response before the session is saved, ``got_request_exception``
-marks a failed request, ``teardown_request`` hands the calls to the Events API mirror).
+(``after_request`` settles the response and sends the carry cookie, ``got_request_exception``
+marks a failed request, ``teardown_request`` hands the calls to the Events API mirror). Calls
+carried over a redirect travel in a cookie of ours signed with a key derived from ``SECRET_KEY``
+(:mod:`tiktok_pixel.carry_cookie`): the session is never touched.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, got_request_exception, has_request_context
 from flask import request as flask_request
-from flask import session as flask_session
 from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 from ... import htmx
+from ...carry_cookie import COOKIE_NAME, CarryCookie, for_secret, private_cache_control
 from ...collector import PageEvents
 from ...failures import log_render_failure
 from ...lifecycle import RequestPixel
@@ -50,8 +52,17 @@ def get_state(app: Flask | None = None) -> PixelState:
         ) from None
 
 
-def _session() -> Any:
-    return flask_session._get_current_object()  # type: ignore[attr-defined]
+def _carrier() -> CarryCookie | None:
+    """The app's carry cookie: signed with ``SECRET_KEY`` (fallbacks accepted), ``Secure`` as
+    ``SESSION_COOKIE_SECURE``, the path the app is mounted at; ``None`` without a secret."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    return for_secret(
+        app.secret_key,
+        fallbacks=config.get("SECRET_KEY_FALLBACKS"),
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        path=flask_request.script_root or "/",
+    )
 
 
 def request_pixel() -> RequestPixel:
@@ -70,8 +81,8 @@ def request_pixel() -> RequestPixel:
         found = RequestPixel(
             state,
             request,
-            session=_session,
-            session_cookie=app.session_interface.get_cookie_name(app) in request.cookies,
+            carrier=_carrier,
+            carried=request.cookies.get(COOKIE_NAME),
             script_url=state.script_url_for(request.script_root),
         )
         found.htmx = htmx.exchange(_environ_header(request.environ))
@@ -150,7 +161,17 @@ def _after_request(response: Response) -> Response:
         response.headers.pop("ETag", None)  # a validator of the old body is wrong now
     if found.htmx is not None and found.htmx.header is not None:
         response.headers["HX-Trigger"] = found.htmx.header
+    if found.cookie is not None:
+        _send_cookie(response, found.cookie)
     return response
+
+
+def _send_cookie(response: Response, value: str) -> None:
+    """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
+    headers = response.headers
+    headers.add("Set-Cookie", value)
+    response.vary.add("Cookie")
+    headers["Cache-Control"] = private_cache_control(headers.get("Cache-Control"))
 
 
 def _htmx_request() -> bool:
