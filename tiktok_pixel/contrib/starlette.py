@@ -31,7 +31,13 @@ from starlette.datastructures import Headers, MutableHeaders, Secret
 from starlette.requests import Request, cookie_parser
 
 from .. import htmx
-from ..carry_cookie import COOKIE_NAME, CarryCookie, for_secret, private_cache_control
+from ..carry_cookie import (
+    COOKIE_NAME,
+    CarryCookie,
+    for_secret,
+    private_cache_control,
+    vary_cookie,
+)
 from ..collector import PageEvents
 from ..config import PixelConfig
 from ..handoff import build_mirror, check_consent_function, events_api_config
@@ -326,7 +332,7 @@ class _Exchange:
 def _send_cookie(headers: MutableHeaders, value: str) -> None:
     """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
     headers.append("set-cookie", value)
-    headers.add_vary_header("Cookie")
+    headers["vary"] = vary_cookie(headers.get("vary"))
     headers["cache-control"] = private_cache_control(headers.get("cache-control"))
 
 

@@ -27,9 +27,8 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
-from django.utils.cache import patch_vary_headers
 
-from ...carry_cookie import COOKIE_NAME, private_cache_control
+from ...carry_cookie import COOKIE_NAME, private_cache_control, vary_cookie
 from .conf import get_settings
 from .page import request_pixel
 from .site import get_mirror
@@ -123,5 +122,5 @@ class _BuiltCookie(Morsel[str]):
 def _send_cookie(response: HttpResponseBase, header: str) -> None:
     """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
     response.cookies[COOKIE_NAME] = _BuiltCookie(header)
-    patch_vary_headers(response, ("Cookie",))
+    response["Vary"] = vary_cookie(response.get("Vary"))
     response["Cache-Control"] = private_cache_control(response.get("Cache-Control"))

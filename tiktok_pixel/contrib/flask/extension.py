@@ -2,7 +2,7 @@
 
 Each request's :class:`~tiktok_pixel.lifecycle.RequestPixel` lives on ``flask.g``
 (context-local: isolated per request, thread and greenlet), created on first use. This module
-only wires Flask to the lifecycle: the session and its cookie, the nonce, the hooks
+only wires Flask to the lifecycle: the carry cookie, the nonce, the hooks
 (``after_request`` settles the response and sends the carry cookie, ``got_request_exception``
 marks a failed request, ``teardown_request`` hands the calls to the Events API mirror). Calls
 carried over a redirect travel in a cookie of ours signed with a key derived from ``SECRET_KEY``
@@ -22,7 +22,13 @@ from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 from ... import htmx
-from ...carry_cookie import COOKIE_NAME, CarryCookie, for_secret, private_cache_control
+from ...carry_cookie import (
+    COOKIE_NAME,
+    CarryCookie,
+    for_secret,
+    private_cache_control,
+    vary_cookie,
+)
 from ...collector import PageEvents
 from ...failures import log_render_failure
 from ...lifecycle import RequestPixel
@@ -170,8 +176,21 @@ def _send_cookie(response: Response, value: str) -> None:
     """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
     headers = response.headers
     headers.add("Set-Cookie", value)
-    response.vary.add("Cookie")
-    headers["Cache-Control"] = private_cache_control(headers.get("Cache-Control"))
+    vary = cache = None
+    for name, found in headers.items():  # one pass: Headers.get scans, and raises when missing
+        lower = name.lower()
+        if lower == "vary":
+            vary = found
+        elif lower == "cache-control":
+            cache = found
+    if vary is None:
+        headers.add("Vary", "Cookie")
+    else:
+        headers.set("Vary", vary_cookie(vary))
+    if cache is None:
+        headers.add("Cache-Control", "private")
+    else:
+        headers.set("Cache-Control", private_cache_control(cache))
 
 
 def _htmx_request() -> bool:
