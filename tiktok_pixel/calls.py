@@ -72,3 +72,25 @@ class Call:
             event_id=data.get("event_id"),
             pixel_code=data.get("pixel_code"),
         )
+
+
+_new = object.__new__
+_set_method, _set_event, _set_params, _set_event_id, _set_pixel_code = (
+    Call.__dict__[name].__set__ for name in ("method", "event", "params", "event_id", "pixel_code")
+)
+
+
+def track_call(event: str, params: dict[str, Any], event_id: str) -> Call:
+    """``Call("track", event, params, event_id)``, built the way a collector needs on every call.
+
+    Equal to the dataclass constructor's result; it sets the slots directly instead of going
+    through the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field), which
+    costs more than twice as much.
+    """
+    call = _new(Call)
+    _set_method(call, "track")
+    _set_event(call, event)
+    _set_params(call, params)
+    _set_event_id(call, event_id)
+    _set_pixel_code(call, None)
+    return call

@@ -156,6 +156,7 @@ class RequestPixel:
         "request",
         "script_url",
         "site",
+        "status",
     )
 
     def __init__(
@@ -186,6 +187,8 @@ class RequestPixel:
         self._done = False  # respond() ran: the headers are settled
         #: Set by the adapter for an htmx request (:func:`tiktok_pixel.htmx.exchange`).
         self.htmx: htmx.Exchange | None = None
+        #: The response status, once :meth:`respond` or :meth:`settles_nothing` saw it.
+        self.status: int | None = None
 
     def __repr__(self) -> str:
         return f"<RequestPixel {self.events!r}>"
@@ -267,6 +270,28 @@ class RequestPixel:
         """
         self._failed = True
 
+    def settles_nothing(self, status: int) -> bool:
+        """Whether :meth:`respond` would leave a response with ``status`` as it is.
+
+        When it would, the request is settled here and the adapter skips gathering what
+        :meth:`respond` needs (content type, headers, body): most responses need nothing (no
+        redirect with calls to carry, no carried calls shown, no injection, no htmx).
+        """
+        if self._done:
+            return True
+        if self.htmx is not None and self.site.enabled and not self._failed:
+            return False
+        if 300 <= status < 400 and status != 304:
+            idle = len(self.events) == self._rendered  # a redirect carries unrendered calls
+        else:
+            idle = not self._took and (self._tagged or not self.site.auto_inject)
+        idle = idle and self.cookie is None  # a carry cookie it refused is deleted
+        if idle or self._failed or not self.site.enabled:
+            self.status = status
+            self._done = True
+            return True
+        return False
+
     def respond(
         self,
         *,
@@ -289,6 +314,7 @@ class RequestPixel:
         carried calls deletes the cookie; any other response leaves them waiting. Afterwards
         :attr:`cookie` is the ``Set-Cookie`` value to send, if any. Never raises.
         """
+        self.status = status
         if self._done or not self.site.enabled:
             self._done = True
             return None

@@ -284,10 +284,12 @@ def test_a_broken_collector_does_not_fail_the_page(
 ) -> None:
     @app.get("/broken")
     def broken() -> str:
-        from flask import g, render_template
+        from flask import render_template
+
+        from tiktok_pixel.contrib.flask.extension import request_pixel
 
         pixel.track("ViewContent")
-        g._tiktok_pixel.events = object()  # something went very wrong
+        request_pixel().events = object()  # type: ignore[assignment]  # very wrong
         return render_template("page.html", text="still here")
 
     caplog.set_level(logging.WARNING, logger="tiktok_pixel")

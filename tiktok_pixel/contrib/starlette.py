@@ -266,6 +266,9 @@ class _Exchange:
         kind = message["type"]
         if kind == "http.response.start":
             self.status = int(message["status"])
+            if self.pixel.settles_nothing(self.status):  # most responses: nothing to do
+                await self.send_next(message)
+                return
             if (
                 self.site.auto_inject
                 and self.pixel.htmx is None

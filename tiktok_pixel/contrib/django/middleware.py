@@ -68,6 +68,9 @@ class TikTokPixelMiddleware:
 
     def _finish(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         pixel = request_pixel(request)  # the view may have replaced its collector
+        if pixel.settles_nothing(response.status_code):
+            pixel.hand_off(request.META, status=response.status_code)
+            return response
         new_body = pixel.respond(
             status=response.status_code,
             content_type=response.get("Content-Type"),

@@ -32,9 +32,9 @@ def request_pixel(request: Any) -> RequestPixel:
             carrier=lambda: carry_cookie(request),
             carried=getattr(request, "COOKIES", {}).get(COOKIE_NAME),
         )
-        headers = getattr(request, "headers", None)
-        if headers is not None:
-            found.htmx = htmx.exchange(headers.get)
+        meta = getattr(request, "META", None)
+        if meta is not None and "HTTP_HX_REQUEST" in meta:  # only then can it be htmx
+            found.htmx = htmx.exchange(request.headers.get)
         setattr(request, STATE_ATTRIBUTE, found)
         setattr(request, COLLECTOR_ATTRIBUTE, found.events)
     events = getattr(request, COLLECTOR_ATTRIBUTE, None)
