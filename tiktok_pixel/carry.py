@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from .calls import Call
+from .calls import Call, track_call
 
 logger = logging.getLogger(__name__)
 
@@ -32,25 +32,30 @@ def encode(calls: Iterable[Call]) -> list[dict[str, Any]]:
 
 def checked(item: Any) -> Call:
     """The call a stored entry holds; ``ValueError`` for anything the collector would not queue."""
-    call = Call.from_dict(item)
-    if call.pixel_code is not None:
+    if not isinstance(item, dict):
+        raise ValueError("a carried call is an object")
+    params = item.get("params", {})
+    if not isinstance(params, dict):
+        raise ValueError("a call's 'params' must be an object")
+    if item.get("pixel_code") is not None:
         raise ValueError("a carried call has no pixel_code")
-    if any(not isinstance(key, str) for key in call.params):
+    if any(not isinstance(key, str) for key in params):
         raise ValueError("params keys must be strings")
-    if call.method == "track":
-        if not (isinstance(call.event, str) and call.event.strip()):
+    method, event, event_id = item.get("method"), item.get("event"), item.get("event_id")
+    if method == "track":
+        if not (isinstance(event, str) and event.strip()):
             raise ValueError("a track call needs an event name")
         # the collector always gives one, and the Events API deduplicates by it
-        if not (isinstance(call.event_id, str) and call.event_id.strip()):
+        if not (isinstance(event_id, str) and event_id.strip()):
             raise ValueError("a track call needs an event_id string")
-    elif call.method == "identify":
-        if call.event is not None or call.event_id is not None:
+        return track_call(event, params, event_id)
+    if method == "identify":
+        if event is not None or event_id is not None:
             raise ValueError("an identify call has no event")
-        if not all(isinstance(value, str) for value in call.params.values()):
+        if not all(isinstance(value, str) for value in params.values()):
             raise ValueError("identify fields are strings")
-    else:
-        raise ValueError("only track and identify calls are carried")
-    return call
+        return Call("identify", None, params)
+    raise ValueError("only track and identify calls are carried")
 
 
 def merge(waiting: Any, calls: Iterable[Call]) -> list[dict[str, Any]]:

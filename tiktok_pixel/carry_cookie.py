@@ -235,8 +235,11 @@ class CarryCookie:
             raise Refused("holds a call the collector would not queue") from None
 
     def _verified(self, signed: bytes, signature: str) -> bool:
-        # the current key first; older ones only when it fails (a rotated secret)
-        return any(hmac.compare_digest(_b64(_mac(mac, signed)), signature) for mac in self._macs)
+        current, *older = self._macs
+        if hmac.compare_digest(_b64(_mac(current, signed)), signature):
+            return True
+        # older keys only when the current one fails (a rotated secret)
+        return any(hmac.compare_digest(_b64(_mac(mac, signed)), signature) for mac in older)
 
     @staticmethod
     def _payload(data: str) -> bytes:
