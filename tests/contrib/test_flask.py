@@ -125,6 +125,32 @@ def test_redirect_without_a_secret_key_drops_calls_with_a_warning(
     assert "set SECRET_KEY" in record.getMessage()
 
 
+def test_the_carry_cookie_follows_session_cookie_secure_and_the_mount_path() -> None:
+    app = create_app(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    posted = client.post("/cart", data={"event_id": "cart-1"}, base_url="https://shop.test/shop")
+    [cookie] = posted.headers.getlist("Set-Cookie")
+    assert cookie.startswith(f"{COOKIE_NAME}=")
+    assert cookie.endswith("; Path=/shop; HttpOnly; SameSite=Lax; Secure")
+    page = client.get("/cart", base_url="https://shop.test/shop")
+    assert [c[1] for c in calls(page.get_data(as_text=True))] == ["AddToCart"]
+    assert "Path=/shop;" in page.headers["Set-Cookie"]
+
+
+def test_a_carry_signed_with_a_fallback_secret_is_still_shown() -> None:
+    old = create_app(SECRET_KEY="old-secret").test_client()
+    old.post("/cart", data={"event_id": "cart-1"})
+    cookie = old.get_cookie(COOKIE_NAME)
+    assert cookie is not None
+    rotated = create_app(SECRET_KEY="new-secret", SECRET_KEY_FALLBACKS=["old-secret"])
+    client = rotated.test_client()
+    client.set_cookie(COOKIE_NAME, cookie.value)
+    assert [c[1] for c in calls(client.get("/cart").get_data(as_text=True))] == ["AddToCart"]
+    without = create_app(SECRET_KEY="new-secret").test_client()
+    without.set_cookie(COOKIE_NAME, cookie.value)
+    assert calls(without.get("/cart").get_data(as_text=True)) == []
+
+
 # --- disabled ---------------------------------------------------------------------------
 
 

@@ -74,6 +74,27 @@ def test_a_redirect_without_a_secret_key_drops_the_calls_with_a_warning(
     assert args(shop.get("/cart").text) == []
 
 
+def test_the_carry_cookie_follows_https_only_and_the_root_path() -> None:
+    shop = TestClient(create_app(https_only=True), root_path="/shop", base_url="https://shop.test")
+    posted = shop.post("/cart?event_id=cart-9", follow_redirects=False)
+    [cookie] = posted.headers.get_list("set-cookie")
+    assert cookie.startswith("tiktok_pixel_carry=")
+    assert cookie.endswith("; Max-Age=300; Path=/shop; HttpOnly; SameSite=Lax; Secure")
+
+
+def test_secret_key_takes_a_string_or_a_starlette_secret() -> None:
+    from starlette.datastructures import Secret
+
+    shop = client(secret_key=Secret("from-the-environment"))
+    shop.post("/cart?event_id=cart-9", follow_redirects=False)
+    assert [call[3] for call in args(shop.get("/cart").text)] == [{"event_id": "cart-9"}]
+    for bad in ("", 42):
+        with pytest.raises(ValueError, match="secret_key must be a non-empty string"):
+            TikTokPixelMiddleware(create_app(), pixel_code=CODE, secret_key=bad)
+    with pytest.raises(ValueError, match="https_only must be True or False"):
+        TikTokPixelMiddleware(create_app(), pixel_code=CODE, https_only="yes")
+
+
 def test_auto_inject_puts_the_fragment_before_head_end_and_fixes_the_length() -> None:
     response = client(auto_inject=True).get("/untagged")
     html = response.text

@@ -70,6 +70,30 @@ def test_the_event_id_survives_the_redirect(client) -> None:
     assert rendered[3] == {"event_id": track["event_id"]}
 
 
+def test_the_carry_cookie_follows_session_cookie_secure_and_the_script_prefix(
+    client, settings
+) -> None:
+    settings.SESSION_COOKIE_SECURE = True
+    settings.FORCE_SCRIPT_NAME = "/shop/"
+    response = client.post("/cart/add/", {"email": "jane@example.com", "sku": "S-1"})
+    cookie = response.cookies[COOKIE_NAME].output(header="").strip()
+    assert cookie.endswith("; Path=/shop; HttpOnly; SameSite=Lax; Secure")
+    assert "Cookie" in client.get("/thanks/")["Vary"]
+
+
+def test_a_carry_signed_with_a_fallback_secret_is_still_shown(client, settings) -> None:
+    entries = [{"method": "track", "event": "AddToCart", "params": {}, "event_id": "old-1"}]
+    old = forge("an older secret", entries)
+    settings.SECRET_KEY_FALLBACKS = ["an older secret"]
+    client.cookies[COOKIE_NAME] = old
+    assert [c[3] for c in page_calls(client.get("/thanks/")) if c[0] == "track"] == [
+        {"event_id": "old-1"}
+    ]
+    settings.SECRET_KEY_FALLBACKS = []
+    client.cookies[COOKIE_NAME] = old
+    assert page_calls(client.get("/thanks/")) == []
+
+
 def test_carried_calls_wait_for_a_page_that_renders_the_pixel(client) -> None:
     client.post("/cart/add/", {"email": "jane@example.com", "sku": "S-1"})
     plain = client.get("/plain/")  # HTML, but without the tag (and no auto-injection)

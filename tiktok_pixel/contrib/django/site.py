@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
-from django.urls import get_script_prefix
 
 from ...carry_cookie import CarryCookie, for_secret
 from ...config import PixelConfig
@@ -61,8 +60,10 @@ def get_mirror() -> EventsApiMirror | None:
 
 def carry_cookie(request: Any) -> CarryCookie | None:
     """The carry cookie of ``request``'s site: signed with ``SECRET_KEY`` (``SECRET_KEY_FALLBACKS``
-    accepted), ``Secure`` as ``SESSION_COOKIE_SECURE``, the path the site is served under."""
-    prefix = get_script_prefix().rstrip("/") or "/"
+    accepted), ``Secure`` as ``SESSION_COOKIE_SECURE``, the path the site is served under
+    (``SCRIPT_NAME``, which Django sets from ``FORCE_SCRIPT_NAME`` when that is set)."""
+    meta = getattr(request, "META", None) or {}
+    prefix = str(meta.get("SCRIPT_NAME") or "").rstrip("/") or "/"
     return for_secret(
         settings.SECRET_KEY,
         fallbacks=getattr(settings, "SECRET_KEY_FALLBACKS", ()),
