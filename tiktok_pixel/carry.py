@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 #: At most this many calls wait; the most recent are kept. A post/redirect/get carries a
 #: handful; the bound stops a redirect loop from growing the cookie, which must stay under the
-#: 4 KB browsers allow per cookie: 20 calls (identify + track pairs) take about 1.1 KB there.
+#: 4 KB browsers allow per cookie: 20 calls (identify + track pairs) take about 1.2 KB there.
 MAX_CARRIED = 20
 
 

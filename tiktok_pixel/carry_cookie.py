@@ -51,6 +51,7 @@ __all__ = [
     "MAX_COOKIE_BYTES",
     "SALT",
     "CarryCookie",
+    "Refused",
     "derive_key",
     "for_secret",
     "private_cache_control",
@@ -65,8 +66,8 @@ COOKIE_NAME = "tiktok_pixel_carry"
 #: Seconds a carry is kept: it renders on the very next page, normally within a second.
 MAX_AGE = 300
 
-#: Largest ``Set-Cookie`` value we send (name, value and attributes): the 4 KB per cookie every
-#: browser keeps (RFC 6265 asks for at least 4096 bytes, and Chrome and Firefox stop there).
+#: Largest ``Set-Cookie`` value we send, name, value and attributes together: RFC 6265 (6.1)
+#: asks browsers to keep cookies of at least 4096 bytes counted so, and no more is promised.
 MAX_COOKIE_BYTES = 4096
 
 #: Names the purpose of the derived key (see :func:`derive_key`); a new format gets a new salt.
@@ -117,8 +118,8 @@ class CarryCookie:
     ``secret`` signs new values; ``fallbacks`` (older secrets, as Flask's and Django's
     ``SECRET_KEY_FALLBACKS``) are still accepted when reading. ``path`` is the app's root (where
     it is mounted); ``secure`` follows the framework's session-cookie setting. Every value is
-    ``HttpOnly`` and ``SameSite=Lax`` (the redirect after a cross-site POST is a top-level
-    navigation, which Lax allows).
+    ``HttpOnly`` and ``SameSite=Lax`` (sent with top-level GET navigations, which is what
+    following a redirect is).
     """
 
     __slots__ = ("_macs", "_value_budget", "attributes", "deletion", "max_age", "name")
