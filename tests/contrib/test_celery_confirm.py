@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -138,6 +139,32 @@ def test_a_batch_is_handed_over_at_most_max_handovers_times(
     assert "never finished by a worker" in caplog.text
 
 
+def test_a_task_still_queued_is_not_handed_over_while_later_ones_are_unfinished() -> None:
+    """First in, first out: until a later task is finished, the workers have not reached it."""
+    confirmations, backend = watching(timeout=0.2)
+    confirmations.handed("first", CODE, ["a"])
+    confirmations.handed("second", CODE, ["b"])
+    broker = Broker()
+    assert wait_until(lambda: confirmations.stats().pending == 2, 1)
+    time.sleep(0.25)  # past the timeout, before twice the timeout
+    confirmations.poll(broker, force=True)
+    assert broker.published == []  # nothing later finished: probably still queued
+    backend.record("second", "SUCCESS")  # the workers are past "first": it was lost
+    confirmations.poll(broker, force=True)
+    assert [events for _, _, events in broker.published] == [["a"]]
+
+
+def test_a_task_a_worker_recorded_as_retrying_is_never_handed_over() -> None:
+    confirmations, backend = watching(timeout=0.01)
+    confirmations.handed("retrying", CODE, ["a"])
+    confirmations.handed("later", CODE, ["b"])
+    backend.record("retrying", "RETRY")
+    backend.record("later", "SUCCESS")
+    broker = Broker()
+    assert not wait_until(lambda: (confirmations.poll(broker), broker.published)[1] != [], 0.3)
+    assert confirmations.stats().pending == 1  # Celery's own retry (and acks_late) owns it
+
+
 def test_nothing_is_decided_while_the_result_backend_is_down() -> None:
     confirmations, backend = watching(timeout=0.01)
     confirmations.handed("t", CODE, ["x"])
@@ -187,6 +214,7 @@ def test_only_a_json_finished_state_confirms() -> None:
         b'{"status": "RETRY"}',
         b'{"status": "REVOKED"}',
         b"\x80\x04\x95 not json (a pickle is never loaded)",
+        b'{"status": 1}',
         b'["SUCCESS"]',
         b"[" * 100_000,
     ):
@@ -346,20 +374,26 @@ def test_a_task_the_broker_lost_is_handed_over_again(app: Celery, api: FakeEvent
 
     transport._publish = lose_the_first  # type: ignore[method-assign]
     sender.enqueue(CODE, events("lost-1")[0])
+    assert sender.flush(10)
+    sender.enqueue(CODE, events("later-2")[0])  # finished first: the workers are past lost-1
+    started = time.monotonic()
     assert sender.close(30), "close() waits for the confirmation"
+    assert time.monotonic() - started < 10  # handed over after the timeout, not twice it
     stats = transport.confirm_stats()
     assert stats is not None and (stats.handed_again, stats.confirmed, stats.unconfirmed) == (
         1,
-        1,
+        2,
         0,
     )
-    assert api.event_ids() == ["lost-1"]
+    assert sorted(api.event_ids()) == ["later-2", "lost-1"]
 
 
 def test_close_counts_what_no_worker_confirmed_in_time(app: Celery) -> None:
     sender = tp_celery.celery_sender(web_config(), app=app, queue="no-worker-consumes-this")
     sender.enqueue(CODE, events("stuck")[0])
+    started = time.monotonic()
     sender.close(0.5)
+    assert time.monotonic() - started < 5.0  # bounded by the close timeout, not the confirm one
     transport = sender.transport
     assert isinstance(transport, tp_celery.CeleryTransport)
     stats = transport.confirm_stats()

@@ -5,8 +5,11 @@ as unacknowledged (a second command). A task being handed to a worker at the ins
 is in neither place, so ``acks_late`` cannot bring it back. With ``celery_confirm_timeout`` set,
 the sender remembers every task it published (task id, pixel code, events) and looks up the
 task's state in the Celery app's result backend, where the worker records it. A task in a
-finished state (``SUCCESS`` or ``FAILURE``) is forgotten; one still unfinished after the timeout
-is handed over again as a new task (TikTok deduplicates the repeat by ``event_id``).
+finished state (``SUCCESS`` or ``FAILURE``) is forgotten. One for which no worker has recorded
+any state after the timeout is presumed lost once a task this process published after it has
+been finished (the queue is first in, first out, so the workers are past it) or twice the
+timeout has passed, and is handed over again as a new task (TikTok deduplicates the repeat by
+``event_id``). A task a worker recorded as retrying is Celery's to finish.
 
 Trust: the web process reads only the states of task ids it generated itself, as JSON; it never
 runs anything a result says, and nothing read from the backend reaches a log line. Bounded: at
@@ -72,6 +75,7 @@ class _Handed:
     events: Sequence[str]
     at: float
     handovers: int
+    seq: int  # publication order in this process
 
 
 def check_backend(app: Any) -> Any:
@@ -110,13 +114,23 @@ def check_backend(app: Any) -> Any:
 
 def finished(value: object) -> bool:
     """True if a result-backend value is a JSON task state that will not change any more."""
+    return state(value) in FINISHED
+
+
+def state(value: object) -> str | None:
+    """The ``status`` of a result-backend value read as JSON; None when there is none.
+
+    A value that is not a JSON object with a string status (pickled, compressed, garbage)
+    counts as "some state": a worker wrote it, so the task was not lost on its way.
+    """
     if value is None:
-        return False
+        return None
     try:
         meta = json.loads(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, RecursionError):
-        return False
-    return isinstance(meta, dict) and meta.get("status") in FINISHED
+        return "UNREADABLE"
+    status = meta.get("status") if isinstance(meta, dict) else None
+    return status if isinstance(status, str) else "UNREADABLE"
 
 
 class Confirmations:
@@ -140,6 +154,8 @@ class Confirmations:
         self._confirmed = self._again = self._unconfirmed = 0
         self._next_check = 0.0
         self._lookup_failing = False
+        self._seq = 0
+        self._newest_finished = -1  # seq of the latest-published task a worker finished
 
     def after_fork(self) -> None:
         """In a forked child: the parent's tasks are the parent's to watch."""
@@ -157,7 +173,10 @@ class Confirmations:
         """Remember a task just published; beyond ``max_pending`` events the oldest go."""
         forgotten = 0
         with self._lock:
-            self._pending[task_id] = _Handed(pixel_code, events, time.monotonic(), handovers)
+            self._seq += 1
+            self._pending[task_id] = _Handed(
+                pixel_code, events, time.monotonic(), handovers, self._seq
+            )
             self._events += len(events)
             while self._events > self.max_pending and len(self._pending) > 1:
                 _, old = self._pending.popitem(last=False)
@@ -182,6 +201,7 @@ class Confirmations:
         with self._lock:
             ids = [tid for tid, h in self._pending.items() if now - h.at >= self.interval or force]
         done: set[str] = set()
+        taken: set[str] = set()  # a worker recorded a state (started, retrying): not lost
         try:
             for start in range(0, len(ids), LOOKUP_CHUNK):
                 chunk = ids[start : start + LOOKUP_CHUNK]
@@ -189,7 +209,12 @@ class Confirmations:
                 values = self.backend.mget(keys)
                 if isinstance(values, Mapping):  # Memcached answers by key
                     values = [values.get(k) for k in keys]
-                done.update(t for t, v in zip(chunk, values, strict=False) if finished(v))
+                for task_id, value in zip(chunk, values, strict=False):
+                    status = state(value)
+                    if status in FINISHED:
+                        done.add(task_id)
+                    elif status is not None:
+                        taken.add(task_id)
         except Exception as exc:  # the backend is down: decide nothing this round
             if not self._lookup_failing:
                 logger.warning(
@@ -207,12 +232,22 @@ class Confirmations:
                 if handed is not None:
                     self._events -= len(handed.events)
                     self._confirmed += len(handed.events)
+                    self._newest_finished = max(self._newest_finished, handed.seq)
             for tid in ids:
                 handed = self._pending.get(tid)
-                if handed is not None and now - handed.at >= self.timeout:
+                if handed is not None and tid not in taken and self._lost(handed, now):
                     overdue.append((tid, handed))
         for tid, handed in overdue:
             self._again_or_forget(tid, handed, publish)
+
+    def _lost(self, handed: _Handed, now: float) -> bool:
+        """Presumed lost: no worker recorded a state for it within the timeout, and either a
+        task this process published after it was finished already (the queue is first in,
+        first out, so the workers are past it) or twice the timeout has passed."""
+        age = now - handed.at
+        if age < self.timeout:
+            return False
+        return handed.seq < self._newest_finished or age >= 2 * self.timeout
 
     def _again_or_forget(self, task_id: str, handed: _Handed, publish: Publish) -> None:
         count = len(handed.events)

@@ -36,7 +36,13 @@ logger = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
-    """Sends one batch of ``data[]`` items for one pixel (``EventsApiClient`` is one)."""
+    """Sends one batch of ``data[]`` items for one pixel (``EventsApiClient`` is one).
+
+    Optional methods the sender calls when a transport has them: ``after_fork()`` in a forked
+    child; ``poll()`` from the sender's thread after each round, to follow up what was sent
+    (the Celery transport's confirmations); ``unsettled()``, the events still followed up,
+    which ``close()`` waits for within its timeout.
+    """
 
     def send(self, pixel_code: str, events: Sequence[Mapping[str, Any]]) -> SendResult: ...
 
