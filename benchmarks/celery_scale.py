@@ -433,6 +433,10 @@ def web_main(broker: str, count: int, offset: int, seconds: float) -> int:
         broker_transport_options={"max_retries": 0},
         redis_socket_connect_timeout=2,
         redis_socket_timeout=5,
+        # Celery's Redis result backend subscribes to each task's result while publishing it,
+        # retrying a lost connection for ~20 s by default: fail at once instead, so the sender
+        # retries the hand-over with its own backoff (and counts it).
+        result_backend_transport_options={"retry_policy": {"max_retries": 0}},
     )
     pixel = PixelConfig(pixel_codes=CODE, default_currency="EUR")
     config = EventsApiConfig(
