@@ -341,10 +341,13 @@ def test_tasks_a_worker_finished_are_confirmed_and_sent_once(
     app: Celery, api: FakeEventsApi
 ) -> None:
     tp_celery.configure(EventsApiConfig(endpoint=api.url, timeout=2.0))
-    sender = tp_celery.celery_sender(web_config(), app=app)
+    # a long timeout: lookups every 5 s, but close() looks up every 0.2 s
+    sender = tp_celery.celery_sender(web_config(celery_confirm_timeout=60), app=app)
     for event in events("c1", "c2", "c3"):
         sender.enqueue(CODE, event)
+    started = time.monotonic()
     assert sender.close(30)
+    assert time.monotonic() - started < 4.0
     transport = sender.transport
     assert isinstance(transport, tp_celery.CeleryTransport)
     stats = transport.confirm_stats()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 #: repeat is a new task; a bound keeps a long queue (tasks waiting longer than the timeout)
 #: from being multiplied without end.
 MAX_HANDOVERS = 3
+#: Seconds between two rounds of lookups while the sender is closing.
+CLOSING_GAP = 0.2
 #: Task ids looked up per result-backend round trip.
 LOOKUP_CHUNK = 500
 #: States a worker records once the task will not run again (Celery's ``READY_STATES`` but
@@ -152,7 +155,7 @@ class Confirmations:
         self._pending: collections.OrderedDict[str, _Handed] = collections.OrderedDict()
         self._events = 0
         self._confirmed = self._again = self._unconfirmed = 0
-        self._next_check = 0.0
+        self._last_check = -math.inf
         self._lookup_failing = False
         self._seq = 0
         self._newest_finished = -1  # seq of the latest-published task a worker finished
@@ -193,11 +196,16 @@ class Confirmations:
             )
 
     def poll(self, publish: Publish, *, force: bool = False) -> None:
-        """Look up due tasks' states; hand over again those unfinished after the timeout."""
+        """Look up due tasks' states; hand over again those presumed lost.
+
+        ``force`` (at shutdown): look up every pending task, at most every
+        :data:`CLOSING_GAP` seconds, so ``close()`` does not wait a whole interval.
+        """
         now = time.monotonic()
-        if not self._pending or (now < self._next_check and not force):
+        gap = min(CLOSING_GAP, self.interval) if force else self.interval
+        if not self._pending or now < self._last_check + gap:
             return
-        self._next_check = now + self.interval
+        self._last_check = now
         with self._lock:
             ids = [tid for tid, h in self._pending.items() if now - h.at >= self.interval or force]
         done: set[str] = set()

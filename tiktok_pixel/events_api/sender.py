@@ -39,8 +39,8 @@ class Transport(Protocol):
     """Sends one batch of ``data[]`` items for one pixel (``EventsApiClient`` is one).
 
     Optional methods the sender calls when a transport has them: ``after_fork()`` in a forked
-    child; ``poll()`` from the sender's thread after each round, to follow up what was sent
-    (the Celery transport's confirmations); ``unsettled()``, the events still followed up,
+    child; ``poll(force=closing)`` from the sender's thread after each round, to follow up what
+    was sent (the Celery transport's confirmations); ``unsettled()``, the events still followed up,
     which ``close()`` waits for within its timeout.
     """
 
@@ -49,12 +49,12 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def _transport_poll(transport: object) -> None:
+def _transport_poll(transport: object, closing: bool) -> None:
     """Let a transport follow up what it sent (Celery confirmations); never raises."""
     poll = getattr(transport, "poll", None)
     if callable(poll):
         try:
-            poll()
+            poll(force=closing)
         except Exception as exc:  # a transport must not kill the thread
             logger.warning("TikTok Events API: follow-up failed (%s)", type(exc).__name__)
 
@@ -284,7 +284,7 @@ class BackgroundSender:
             self._wake.wait(self.flush_interval)
             self._wake.clear()
             self._drain()
-            _transport_poll(self.transport)
+            _transport_poll(self.transport, self._stop.is_set())
             if self._stop.is_set() and not self._queue and not self._still_watching():
                 return
 
