@@ -1,6 +1,6 @@
 """``Call``: one ``ttq`` call a page will make, as data.
 
-Calls are what the collector queues, what the renderer serialises, what the session carries
+Calls are what the collector queues, what the renderer serialises, what the carry cookie carries
 across a redirect and what ``tiktok_pixel.testing`` reads back from a page.
 """
 
@@ -50,7 +50,7 @@ class Call:
         return (self.method, event, event_id, params)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (for a session or a JSON report)."""
+        """A JSON-ready dict (for the carry cookie or a JSON report)."""
         data: dict[str, Any] = {"method": self.method, "params": self.params}
         for key in ("event", "event_id", "pixel_code"):
             if getattr(self, key) is not None:

@@ -43,6 +43,9 @@ SECONDS_BOUNDS: dict[str, tuple[float, float]] = {
     "shutdown_timeout": (0.0, 300.0),
     "log_interval": (1.0, 3600.0),
 }
+#: ``celery_confirm_timeout`` (seconds, or None for off): long enough for a task to wait in the
+#: queue and run its retries, short enough that a lost task is handed over again the same day.
+CONFIRM_BOUNDS: tuple[float, float] = (5.0, 86_400.0)
 #: Whole-number settings: (lowest, highest). A full queue of the largest size holds about
 #: 1.9 GB of events (~1.9 KB each, see docs/events-api.md); 20 retries at the longest backoff
 #: keep a batch for at most 200 minutes.
@@ -86,6 +89,18 @@ def _int_in(name: str, value: object) -> int:
             name, lambda n: f"{n(name)} must be a whole number from {low} to {high}, not {value!r}"
         )
     return value
+
+
+def confirm_timeout(value: object) -> float:
+    """``celery_confirm_timeout`` checked against :data:`CONFIRM_BOUNDS` (``ValueError``)."""
+    low, high = CONFIRM_BOUNDS
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not low <= value <= high:  # type: ignore[operator]
+        raise ValueError(
+            "events API option celery_confirm_timeout must be None (off) or a number of seconds "
+            f"from {low:g} to {high:g}, not {value!r}"
+        )
+    return float(value)  # type: ignore[arg-type]
 
 
 def check_sender_limits(**values: object) -> None:
@@ -144,6 +159,10 @@ class EventsApiConfig:
     #: Reverse proxies in front of the app whose ``X-Forwarded-For`` / ``-Proto`` / ``-Host``
     #: headers are trusted (0: use ``REMOTE_ADDR`` and the request's own host).
     proxy_hops: int = 0
+    #: With ``backend="celery"``: seconds after which a batch handed to the broker and not yet
+    #: finished by a worker (its task state in the result backend) is handed over again.
+    #: None: off (see docs/events-api.md, "Confirmations").
+    celery_confirm_timeout: float | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -223,6 +242,13 @@ class EventsApiConfig:
         for name in SECONDS_BOUNDS:
             set_(self, name, _seconds(name, getattr(self, name)))
         check_sender_limits(backoff_base=self.backoff_base, backoff_max=self.backoff_max)
+        if self.celery_confirm_timeout is not None:
+            set_(self, "celery_confirm_timeout", confirm_timeout(self.celery_confirm_timeout))
+            if self.backend != "celery":
+                raise ValueError(
+                    "events API option celery_confirm_timeout only applies with backend "
+                    f"'celery', not {self.backend!r}"
+                )
 
     def with_changes(self, **changes: Any) -> EventsApiConfig:
         """A copy with some fields changed, validated again."""

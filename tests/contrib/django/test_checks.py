@@ -109,8 +109,8 @@ def test_auto_inject_without_the_middleware_is_an_error(settings) -> None:
 
 
 def test_middleware_order(settings) -> None:
-    settings.MIDDLEWARE = [MIDDLEWARE, SESSIONS]
-    assert "SessionMiddleware" in only("tiktok_pixel.W002").msg
+    settings.MIDDLEWARE = [MIDDLEWARE]  # carrying calls over a redirect needs no session
+    assert ids() == []
     settings.MIDDLEWARE = [SESSIONS, MIDDLEWARE, CSP]
     assert f"after {CSP!r}" in only("tiktok_pixel.W003").hint
     settings.MIDDLEWARE = [SESSIONS, CSP, MIDDLEWARE]

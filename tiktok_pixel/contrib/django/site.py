@@ -1,4 +1,4 @@
-"""The site's :class:`~tiktok_pixel.lifecycle.Site` and its one Events API mirror.
+"""The site's :class:`~tiktok_pixel.lifecycle.Site`, its one Events API mirror, its carry cookie.
 
 Both are built on first use from the validated ``TIKTOK_PIXEL`` setting and live as long as it:
 when a setting changes (``override_settings`` in tests, autoreload) the site is rebuilt, and
@@ -13,9 +13,11 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+from ...carry_cookie import CarryCookie, for_secret
 from ...lifecycle import Site
 from .conf import SETTING, get_settings
 from .static_script import script_url
@@ -49,6 +51,20 @@ def get_mirror() -> EventsApiMirror | None:
     Raises ``ImproperlyConfigured`` for a broken setting (like :func:`get_settings`).
     """
     return _cached("mirror", _build_mirror)  # type: ignore[no-any-return]
+
+
+def carry_cookie(request: Any) -> CarryCookie | None:
+    """The carry cookie of ``request``'s site: signed with ``SECRET_KEY`` (``SECRET_KEY_FALLBACKS``
+    accepted), ``Secure`` as ``SESSION_COOKIE_SECURE``, the path the site is served under
+    (``SCRIPT_NAME``, which Django sets from ``FORCE_SCRIPT_NAME`` when that is set)."""
+    meta = getattr(request, "META", None) or {}
+    prefix = str(meta.get("SCRIPT_NAME") or "").rstrip("/") or "/"
+    return for_secret(
+        settings.SECRET_KEY,
+        fallbacks=getattr(settings, "SECRET_KEY_FALLBACKS", ()),
+        secure=bool(settings.SESSION_COOKIE_SECURE),
+        path=prefix,
+    )
 
 
 def _build_site() -> Site:

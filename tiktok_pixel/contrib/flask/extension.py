@@ -2,9 +2,11 @@
 
 Each request's :class:`~tiktok_pixel.lifecycle.RequestPixel` lives on the request object
 (isolated per request, thread and greenlet), created on first use. This module
-only wires Flask to the lifecycle: the session and its cookie, the nonce, the hooks
-(``after_request`` settles the response before the session is saved, ``got_request_exception``
-marks a failed request, ``teardown_request`` hands the calls to the Events API mirror).
+only wires Flask to the lifecycle: the carry cookie, the nonce, the hooks (``after_request``
+settles the response and sends the carry cookie, ``got_request_exception`` marks a failed
+request, ``teardown_request`` hands the calls to the Events API mirror). Calls carried over a
+redirect travel in a cookie of ours signed with a key derived from ``SECRET_KEY``
+(:mod:`tiktok_pixel.carry_cookie`): the session is never touched.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, got_request_exception
 from flask import request as flask_request
-from flask import session as flask_session
 from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 from ... import htmx
 from ...calls import Call
+from ...carry_cookie import (
+    COOKIE_NAME,
+    CarryCookie,
+    for_secret,
+    private_cache_control,
+    vary_cookie,
+)
 from ...collector import PageEvents
 from ...failures import log_render_failure
 from ...lifecycle import RequestPixel
@@ -52,8 +60,17 @@ def get_state(app: Flask | None = None) -> PixelState:
         ) from None
 
 
-def _session() -> Any:
-    return flask_session._get_current_object()  # type: ignore[attr-defined]
+def _carrier() -> CarryCookie | None:
+    """The app's carry cookie: signed with ``SECRET_KEY`` (fallbacks accepted), ``Secure`` as
+    ``SESSION_COOKIE_SECURE``, the path the app is mounted at; ``None`` without a secret."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    return for_secret(
+        app.secret_key,
+        fallbacks=config.get("SECRET_KEY_FALLBACKS"),
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        path=flask_request.script_root or "/",
+    )
 
 
 def request_pixel() -> RequestPixel:
@@ -76,8 +93,8 @@ def _begin(request: Request) -> RequestPixel:
     found = RequestPixel(
         state,
         request,
-        session=_session,
-        session_cookie=app.session_interface.get_cookie_name(app) in request.cookies,
+        carrier=_carrier,
+        carried=request.cookies.get(COOKIE_NAME),
         script_url=state.script_url_for(request.script_root) if state.script_url else None,
     )
     environ = request.environ
@@ -156,7 +173,7 @@ def _jinja_renderer(context: Context | None, nonce: str | None) -> Markup:
 
 
 def _after_request_hook(state: PixelState) -> Callable[[Response], Response]:
-    """The app's ``after_request`` hook: settles the response before the session is saved."""
+    """The app's ``after_request`` hook: settles the response and sends the carry cookie."""
     maybe_idle = not state.auto_inject  # then a request that made no call needs nothing
 
     def after_request(response: Response) -> Response:
@@ -186,9 +203,32 @@ def _after_request_hook(state: PixelState) -> Callable[[Response], Response]:
             response.headers.pop("ETag", None)  # a validator of the old body is wrong now
         if found.htmx is not None and found.htmx.header is not None:
             response.headers["HX-Trigger"] = found.htmx.header
+        if found.cookie is not None:
+            _send_cookie(response, found.cookie)
         return response
 
     return after_request
+
+
+def _send_cookie(response: Response, value: str) -> None:
+    """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
+    headers = response.headers
+    headers.add("Set-Cookie", value)
+    vary = cache = None
+    for name, found in headers.items():  # one pass: Headers.get scans, and raises when missing
+        lower = name.lower()
+        if lower == "vary":
+            vary = found
+        elif lower == "cache-control":
+            cache = found
+    if vary is None:
+        headers.add("Vary", "Cookie")
+    else:
+        headers.set("Vary", vary_cookie(vary))
+    if cache is None:
+        headers.add("Cache-Control", "private")
+    else:
+        headers.set("Cache-Control", private_cache_control(cache))
 
 
 def _request_failed(sender: Flask, exception: BaseException | None = None, **extra: Any) -> None:
