@@ -247,10 +247,9 @@ class DjangoAdapter(Adapter):
 
 def starlette_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """The Django option names as ``TikTokPixelMiddleware`` keyword arguments."""
-    from tiktok_pixel.contrib.options import CONFIG_OPTIONS
+    from tiktok_pixel.contrib.options import starlette_key
 
-    names = {**CONFIG_OPTIONS, "PIXEL_CODE": "pixel_code"}
-    return {names.get(key, key.lower()): value for key, value in options.items()}
+    return {starlette_key(key): value for key, value in options.items()}
 
 
 def _starlette_site(options: Mapping[str, Any]) -> Any:

@@ -156,7 +156,7 @@ def test_disabled_renders_nothing_and_needs_no_code() -> None:
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ({"pixel_id": CODE}, "'pixel_id'; did you mean 'pixel_code'"),
+        ({"pixel_id": CODE}, "pixel_id; did you mean pixel_code?"),
         ({"default_phone_region": "XX"}, "default_phone_region"),
         ({"consent": "later"}, "consent"),
         ({"auto_inject": "yes"}, "auto_inject"),

@@ -22,8 +22,7 @@ redirect travel in a cookie of ours signed with a key derived from the ``secret_
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -39,10 +38,9 @@ from ..carry_cookie import (
     vary_cookie,
 )
 from ..collector import PageEvents
-from ..config import PixelConfig
-from ..handoff import build_mirror, check_consent_function, events_api_config
-from ..lifecycle import NonceFunction, RequestPixel, Site, is_page
+from ..lifecycle import RequestPixel, Site, is_page
 from ..static_route import script_reply, versioned_name
+from .options import Spelling, build_options, starlette_key
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -52,101 +50,35 @@ if TYPE_CHECKING:
 
 __all__ = ["TikTokPixelMiddleware", "get_pixel", "install", "render_pixel"]
 
-#: ``PixelConfig`` settings the middleware takes by their Python names (``pixel_code`` aside).
-PIXEL_OPTIONS = (
-    "use_existing_pixel",
-    "auto_page_view",
-    "limited_data_use",
-    "consent",
-    "default_currency",
-    "default_phone_region",
-    "sdk_url",
-    "inline",
-    "mappings",
-    "debug",
-)
-#: The options every integration has besides those.
-INTEGRATION_OPTIONS = ("enabled", "auto_inject", "nonce", "events_api", "consent_granted")
-#: Options of this middleware alone: the carry cookie's secret and ``Secure`` flag.
-CARRY_OPTIONS = ("secret_key", "https_only")
-
 #: Where the middleware serves ``static/tiktok_pixel.js`` when ``inline=False``.
 RUNTIME_PREFIX = "/_tiktok_pixel/"
 
 #: The scope key holding the request's :class:`~tiktok_pixel.lifecycle.RequestPixel`.
 SCOPE_KEY = "tiktok_pixel"
 
+#: The middleware's keyword arguments; messages about one start with the middleware's name.
+STARLETTE = Spelling(
+    "TikTokPixelMiddleware", starlette_key, message_prefix="TikTokPixelMiddleware: "
+)
+
+
+def build_site(pixel_code: str | Sequence[str] | None, **options: Any) -> Site:
+    """The middleware's options validated into a :class:`~tiktok_pixel.lifecycle.Site`.
+
+    ``ValueError`` naming the option for anything unknown or invalid (every problem at once).
+    """
+    runtime_url = RUNTIME_PREFIX + versioned_name()
+    found = build_options({"pixel_code": pixel_code, **options}, STARLETTE, runtime_url=runtime_url)
+    return found.site(mirror=found.mirror())
+
+
 _SOURCE = "TikTokPixelMiddleware"
-
-
-def _option_error(name: str) -> ValueError:
-    known = ("pixel_code", *PIXEL_OPTIONS, *INTEGRATION_OPTIONS, *CARRY_OPTIONS)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; known options are {', '.join(known)}"
-    return ValueError(f"{_SOURCE}: unknown option {name!r}{hint}")
 
 
 def _require_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{_SOURCE}: {name} must be True or False, not {type(value).__name__}")
     return value
-
-
-def build_site(
-    pixel_code: str | Sequence[str] | None,
-    *,
-    enabled: bool = True,
-    auto_inject: bool = False,
-    nonce: NonceFunction | None = None,
-    events_api: Mapping[str, Any] | None = None,
-    consent_granted: Callable[[Any], bool] | None = None,
-    **options: Any,
-) -> Site:
-    """The middleware's options validated into a :class:`~tiktok_pixel.lifecycle.Site`.
-
-    ``ValueError`` naming the option for anything unknown or invalid.
-    """
-    for name in options:
-        if name not in PIXEL_OPTIONS:
-            raise _option_error(name)
-    _require_bool("enabled", enabled)
-    _require_bool("auto_inject", auto_inject)
-    if nonce is not None and not callable(nonce):
-        raise ValueError(
-            f"{_SOURCE}: nonce must be a callable(request) -> str | None, "
-            f"not {type(nonce).__name__}"
-        )
-    consent = check_consent_function(consent_granted, name=f"{_SOURCE}: consent_granted")
-    fields: dict[str, Any] = dict(options)  # PixelConfig checks and converts each
-    if pixel_code is not None:
-        try:
-            PixelConfig.from_mapping({"pixel_codes": pixel_code})  # alone, so the error can name it
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{_SOURCE}: pixel_code: {exc}") from None
-        fields["pixel_codes"] = pixel_code
-    elif not enabled:
-        fields.setdefault("use_existing_pixel", True)  # a disabled pixel may leave the code out
-    if not fields.get("inline", True):
-        fields["runtime_url"] = RUNTIME_PREFIX + versioned_name()
-    try:
-        config = PixelConfig(**fields)
-    except (TypeError, ValueError) as exc:
-        message = str(exc).replace("pixel_codes", "pixel_code")
-        raise ValueError(f"{_SOURCE}: {message}") from None
-    mirror = None
-    if events_api is not None:
-        source = f"{_SOURCE}: events_api"
-        api_config = events_api_config(events_api, source=source, require_token=enabled)
-        if api_config is not None:
-            mirror = build_mirror(config, api_config, source=source)
-    return Site(
-        config,
-        enabled=enabled,
-        auto_inject=auto_inject,
-        nonce=nonce,
-        mirror=mirror,
-        consent_granted=consent,
-    )
 
 
 def _secret(value: Any) -> str | bytes | None:

@@ -71,7 +71,7 @@ def check_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
     else:
         messages.extend(_middleware_order(middleware))
-    if not found.inline and not finder_installed() and view_url() is None:
+    if not found.config.inline and not finder_installed() and view_url() is None:
         messages.append(
             Error(
                 MISSING_SCRIPT_HINT,

@@ -18,17 +18,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 from ...carry_cookie import CarryCookie, for_secret
-from ...config import PixelConfig
-from ...handoff import build_mirror, consent_hold_unanswered, warn_consent_hold
 from ...lifecycle import Site
-from .conf import SETTING, SOURCE, get_settings
+from .conf import SETTING, get_settings
 from .static_script import script_url
 
 if TYPE_CHECKING:
     from ...events_api import EventsApiMirror
-
-#: What pages render with when the pixel is disabled and has no code: calls are only collected.
-_DISABLED = PixelConfig(use_existing_pixel=True)
 
 _lock = threading.RLock()  # building the site builds the mirror
 _UNBUILT: Any = object()
@@ -74,36 +69,17 @@ def carry_cookie(request: Any) -> CarryCookie | None:
 
 def _build_site() -> Site:
     found = get_settings()
-    config = found.config or _DISABLED
     url = None
-    if found.enabled and not config.inline:
+    if found.enabled and not found.config.inline:
         url = script_url()  # the URLconf and staticfiles are ready by the first request
-    return Site(
-        config,
-        enabled=found.enabled,
-        auto_inject=found.auto_inject,
-        nonce=found.nonce,
-        mirror=get_mirror(),
-        consent_granted=found.consent_granted,
-        script_url=url,
-    )
+    return found.site(mirror=get_mirror(), script_url=url)
 
 
 def _build_mirror() -> EventsApiMirror | None:
-    found = get_settings()
-    if not found.enabled or found.events_api_config is None or found.config is None:
-        return None
     try:
-        mirror = build_mirror(
-            found.config, found.events_api_config, source=f"{SOURCE}['EVENTS_API']"
-        )
+        return get_settings().mirror()
     except ValueError as exc:
         raise ImproperlyConfigured(f"tiktok_pixel: {exc}") from None
-    if consent_hold_unanswered(found.config, found.consent_granted):
-        warn_consent_hold(
-            f"{SOURCE}['CONSENT']", f"{SOURCE}['EVENTS_API']", f"{SOURCE}['CONSENT_GRANTED']"
-        )
-    return mirror
 
 
 def close_mirror(timeout: float | None = None) -> bool:
