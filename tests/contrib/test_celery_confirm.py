@@ -247,9 +247,20 @@ def test_the_timeout_is_bounded(value: object) -> None:
 
 def test_the_timeout_needs_the_celery_backend() -> None:
     with pytest.raises(
-        ValueError, match="celery_confirm_timeout only applies with backend 'celery'"
+        ValueError, match=r"celery_confirm_timeout only applies when .*backend is 'celery'"
     ):
         EventsApiConfig(access_token="t", celery_confirm_timeout=30)
+
+
+def test_settings_messages_name_the_option_as_written() -> None:
+    with pytest.raises(ValueError, match=r"EVENTS_API: CELERY_CONFIRM_TIMEOUT must be None"):
+        EventsApiConfig.from_mapping(
+            {"ACCESS_TOKEN": "t", "BACKEND": "celery", "CELERY_CONFIRM_TIMEOUT": 1}
+        )
+    with pytest.raises(
+        ValueError, match=r"CELERY_CONFIRM_TIMEOUT only applies when BACKEND is 'celery'"
+    ):
+        EventsApiConfig.from_mapping({"ACCESS_TOKEN": "t", "CELERY_CONFIRM_TIMEOUT": 30})
 
 
 def test_the_option_reads_from_settings() -> None:

@@ -64,7 +64,9 @@ def test_the_broker_killed_for_ten_seconds_loses_nothing() -> None:
     """Redis SIGKILLed while events flow, restarted 10 s later on the same port.
 
     The web processes' senders retry handing batches over; the broker keeps what it accepted
-    (append-only file, fsync per write); the workers reconnect.
+    (append-only file, fsync per write); the workers reconnect; and the web processes hand over
+    again any task no worker finished (confirmations, ``CELERY_CONFIRM_TIMEOUT``), which covers
+    the task kombu was delivering when Redis died.
     """
     from benchmarks import celery_scale
 

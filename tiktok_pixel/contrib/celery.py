@@ -303,7 +303,7 @@ class CeleryTransport:
             self.confirmations.poll(self._publish, force=force)
 
     def unsettled(self) -> int:
-        """Events handed over and not yet confirmed (0 when confirmations are off)."""
+        """Tasks handed over and not yet confirmed (0 when confirmations are off)."""
         return len(self.confirmations) if self.confirmations is not None else 0
 
     def confirm_stats(self) -> ConfirmStats | None:

@@ -40,8 +40,8 @@ class Transport(Protocol):
 
     Optional methods the sender calls when a transport has them: ``after_fork()`` in a forked
     child; ``poll(force=closing)`` from the sender's thread after each round, to follow up what
-    was sent (the Celery transport's confirmations); ``unsettled()``, the events still followed up,
-    which ``close()`` waits for within its timeout.
+    was sent (the Celery transport's confirmations); ``unsettled()``, how many sends are still
+    followed up (0: none), which ``close()`` waits for within its timeout.
     """
 
     def send(self, pixel_code: str, events: Sequence[Mapping[str, Any]]) -> SendResult: ...
@@ -60,7 +60,7 @@ def _transport_poll(transport: object, closing: bool) -> None:
 
 
 def _transport_unsettled(transport: object) -> int:
-    """Events a transport still watches after sending them (0 for HTTP)."""
+    """Sends a transport still follows up (0 for HTTP)."""
     unsettled = getattr(transport, "unsettled", None)
     try:
         return int(unsettled()) if callable(unsettled) else 0

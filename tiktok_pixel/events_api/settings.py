@@ -96,9 +96,12 @@ def confirm_timeout(value: object) -> float:
     low, high = CONFIRM_BOUNDS
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or not low <= value <= high:  # type: ignore[operator]
-        raise ValueError(
-            "events API option celery_confirm_timeout must be None (off) or a number of seconds "
-            f"from {low:g} to {high:g}, not {value!r}"
+        raise _invalid(
+            "celery_confirm_timeout",
+            lambda n: (
+                f"{n('celery_confirm_timeout')} must be None (off) or a number of seconds from "
+                f"{low:g} to {high:g}, not {value!r}"
+            ),
         )
     return float(value)  # type: ignore[arg-type]
 
@@ -245,9 +248,13 @@ class EventsApiConfig:
         if self.celery_confirm_timeout is not None:
             set_(self, "celery_confirm_timeout", confirm_timeout(self.celery_confirm_timeout))
             if self.backend != "celery":
-                raise ValueError(
-                    "events API option celery_confirm_timeout only applies with backend "
-                    f"'celery', not {self.backend!r}"
+                backend = self.backend
+                raise _invalid(
+                    "celery_confirm_timeout",
+                    lambda n: (
+                        f"{n('celery_confirm_timeout')} only applies when {n('backend')} is "
+                        f"'celery', not {backend!r}"
+                    ),
                 )
 
     def with_changes(self, **changes: Any) -> EventsApiConfig:
