@@ -16,7 +16,12 @@ from celery.signals import worker_ready
 from tiktok_pixel.contrib import celery as tp_celery
 from tiktok_pixel.events_api import EventsApiConfig
 
-app = Celery("tiktok-pixel-scale", broker=os.environ["TP_BROKER_URL"])
+app = Celery(
+    "tiktok-pixel-scale",
+    broker=os.environ["TP_BROKER_URL"],
+    # Where the worker records each task's state (the web side's confirmations read it).
+    backend=os.environ.get("TP_RESULT_BACKEND") or None,
+)
 app.conf.update(
     task_serializer="json",
     accept_content=["json"],

@@ -82,6 +82,11 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def results_url(self) -> str:
+        """The same server's database 1, as a Celery result backend."""
+        return f"redis://127.0.0.1:{self.port}/1"
+
     def start(self) -> None:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         args += ["--dir", str(self.directory), "--daemonize", "no", "--loglevel", "warning"]
@@ -258,13 +263,25 @@ def start_worker(
 
 
 def start_web(
-    broker: str, count: int, offset: int, directory: Path, *, seconds: float = 0.0
+    broker: str,
+    count: int,
+    offset: int,
+    directory: Path,
+    *,
+    seconds: float = 0.0,
+    results: str | None = None,
+    confirm: float | None = None,
 ) -> subprocess.Popen[bytes]:
-    """A web process that mirrors ``count`` pages (event ids ``e<offset + i>``)."""
+    """A web process that mirrors ``count`` pages (event ids ``e<offset + i>``).
+
+    ``confirm`` turns on confirmations (``celery_confirm_timeout``) against ``results``.
+    """
     out = open(directory / f"web-{offset}.json", "wb")  # noqa: SIM115 - closed below
     args = [sys.executable, "-m", "benchmarks.celery_scale", "web", broker, str(count)]
     args += [str(offset), str(seconds)]
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "TIKTOK_ACCESS_TOKEN": "web-unused"}
+    if results and confirm is not None:
+        environ.update(TP_RESULT_BACKEND=results, TP_CONFIRM=str(confirm))
     process = subprocess.Popen(args, cwd=ROOT, env=environ, stdout=out)
     out.close()
     return process
@@ -291,6 +308,8 @@ class ScaleReport:
     seconds: float
     requests: int = 0
     web_stats: list[dict[str, Any]] = field(default_factory=list)
+    #: Up to 20 event ids that never arrived (to look for them in logs).
+    missing: list[str] = field(default_factory=list)
 
     @property
     def per_worker_cpu_second(self) -> float:
@@ -308,11 +327,13 @@ def run_scale(
     pool: str = "solo",
     deadline: float | None = None,
     worker_env: dict[str, str] | None = None,
+    confirm: float | None = None,
 ) -> ScaleReport:
     """``webs`` processes publish ``events`` in all; ``workers`` POST them to an :class:`EventSink`.
 
     ``during(redis, workers)`` runs while events flow (to kill things). Returns the counts
-    at the sink once every event arrived or ``deadline`` seconds passed.
+    at the sink once every event arrived or ``deadline`` seconds passed. ``confirm``: the web
+    processes' ``celery_confirm_timeout`` (the workers then record task states in database 1).
     """
     global CURRENT_SINK
     deadline = deadline if deadline is not None else 120.0 + events / 250
@@ -332,6 +353,7 @@ def run_scale(
                         directory,
                         pool=pool,
                         **(worker_env or {}),
+                        **({"TP_RESULT_BACKEND": broker.results_url} if confirm else {}),
                     )
                 )
             if not wait_until(lambda: all(w.ready() for w in running), 120, step=0.1):
@@ -341,7 +363,15 @@ def run_scale(
             share = [events // webs + (1 if i < events % webs else 0) for i in range(webs)]
             offsets = [sum(share[:i]) for i in range(webs)]
             web = [
-                start_web(broker.url, n, off, directory, seconds=web_seconds)
+                start_web(
+                    broker.url,
+                    n,
+                    off,
+                    directory,
+                    seconds=web_seconds,
+                    results=broker.results_url,
+                    confirm=confirm,
+                )
                 for n, off in zip(share, offsets, strict=True)
             ]
             if during is not None:
@@ -365,6 +395,7 @@ def run_scale(
             ids = sink.ids
             expected = {f"e{i}" for i in range(events)}
             unique = len(expected & set(ids))
+            missing = sorted(expected - set(ids), key=lambda i: int(i[1:]))[:20]
             received = sum(ids.values())
             duplicated = sum(n - 1 for n in ids.values() if n > 1)
             tokens = set(sink.tokens)
@@ -381,6 +412,7 @@ def run_scale(
             seconds=seconds,
             requests=requests,
             web_stats=stats,
+            missing=missing,
         )
 
 
@@ -392,7 +424,8 @@ def web_main(broker: str, count: int, offset: int, seconds: float) -> int:
     from tiktok_pixel.contrib.celery import celery_sender
     from tiktok_pixel.events_api import EventsApiConfig, EventsApiMirror, RequestInfo
 
-    app = Celery("tiktok-pixel-web", broker=broker)
+    confirm = os.environ.get("TP_CONFIRM")
+    app = Celery("tiktok-pixel-web", broker=broker, backend=os.environ.get("TP_RESULT_BACKEND"))
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
@@ -400,6 +433,10 @@ def web_main(broker: str, count: int, offset: int, seconds: float) -> int:
         broker_transport_options={"max_retries": 0},
         redis_socket_connect_timeout=2,
         redis_socket_timeout=5,
+        # Celery's Redis result backend subscribes to each task's result while publishing it,
+        # retrying a lost connection for ~20 s by default: fail at once instead, so the sender
+        # retries the hand-over with its own backoff (and counts it).
+        result_backend_transport_options={"retry_policy": {"max_retries": 0}},
     )
     pixel = PixelConfig(pixel_codes=CODE, default_currency="EUR")
     config = EventsApiConfig(
@@ -411,6 +448,7 @@ def web_main(broker: str, count: int, offset: int, seconds: float) -> int:
         backoff_base=0.2,
         backoff_max=2.0,
         shutdown_timeout=120.0,
+        celery_confirm_timeout=float(confirm) if confirm else None,
     )
     mirror = EventsApiMirror(pixel, config, sender=celery_sender(config, app=app))
     request = RequestInfo(
@@ -426,9 +464,20 @@ def web_main(broker: str, count: int, offset: int, seconds: float) -> int:
             time.sleep(pause)
     mirror.close(timeout=120.0)
     s = mirror.stats()
-    print(
-        json.dumps({"sent": s.sent, "failed": s.failed, "dropped": s.dropped, "retried": s.retried})
-    )
+    out: dict[str, Any] = {
+        "sent": s.sent,
+        "failed": s.failed,
+        "dropped": s.dropped,
+        "retried": s.retried,
+    }
+    confirmed = getattr(mirror.sender.transport, "confirm_stats", lambda: None)()
+    if confirmed is not None:
+        out.update(
+            confirmed=confirmed.confirmed,
+            handed_again=confirmed.handed_again,
+            unconfirmed=confirmed.unconfirmed,
+        )
+    print(json.dumps(out))
     return 0
 
 

@@ -127,7 +127,8 @@ def lifecycle_figures(
             "us",
             "<= 30",
             extra_mid <= 30,
-            note=f"min {extra_low:.1f} us; both GETs send the same session plus or minus the call",
+            note=f"min {extra_low:.1f} us; both GETs send the same session cookie, one also the "
+            "carry cookie holding one call",
         ),
         Result(
             f"{framework} lifecycle: no session cookie and no Vary: Cookie when nothing is carried",

@@ -192,7 +192,8 @@ def instrumented(app: Flask, times: ServerTimes) -> Iterator[None]:
         for name, func in originals.items():
             setattr(PageEvents, name, times.timed(func))
         app.jinja_env.tiktok_pixel_renderer = times.timed(renderer)  # type: ignore[attr-defined]
-        hooks[:] = [times.timed(h) if h is extension._after_request else h for h in hooks]
+        ours = extension.__name__  # the extension's after_request hook is made per app
+        hooks[:] = [times.timed(h) if h.__module__ == ours else h for h in hooks]
         app.wsgi_app = times.middleware(app.wsgi_app)  # type: ignore[method-assign]
         yield
     finally:

@@ -22,6 +22,7 @@ from tiktok_pixel.contrib.options import (
     INTEGRATION_OPTIONS,
     OPTION_HELP,
     flask_key,
+    starlette_key,
 )
 from tiktok_pixel.mappings import DEFAULT_MAPPING_CONFIG
 from tiktok_pixel.validation import RULES
@@ -64,14 +65,15 @@ def settings_page() -> str:
         "# Settings reference",
         "",
         "Every setting, under each name you can write it: as a `PixelConfig` argument, a Flask "
-        "config key, a key of Django's `TIKTOK_PIXEL` dict and an option of "
-        "`python -m tiktok_pixel render`. All are validated once, at start-up; an error names "
-        "the setting as you wrote it.",
+        "config key, a key of Django's `TIKTOK_PIXEL` dict, a keyword of Starlette's "
+        "`TikTokPixelMiddleware` and an option of `python -m tiktok_pixel render`. All are "
+        "validated once, at start-up, by one builder; an error names the setting as you wrote "
+        "it.",
         "",
         "## Pixel settings",
         "",
-        "| `PixelConfig` | Flask | Django | `render` | default | meaning |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| `PixelConfig` | Flask | Django | Starlette | `render` | default | meaning |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for option, field in CONFIG_OPTIONS.items():
         flag = FLAGS.get(field)
@@ -79,32 +81,34 @@ def settings_page() -> str:
         if field == "pixel_codes":
             default = "required"
         lines.append(
-            f"| `{field}` | `{flask_key(option)}` | `{option}` | "
+            f"| `{field}` | `{flask_key(option)}` | `{option}` | `{starlette_key(option)}` | "
             f"{f'`{flag}`' if flag else '—'} | {default} | {_cell(OPTION_HELP[option])} |"
         )
     lines += [
         "",
         "`PixelConfig` also takes `runtime_url`, the URL of `static/tiktok_pixel.js` for "
         "`inline=False` (`--runtime-url` on the command line); the Flask and Django "
-        "integrations set it themselves.",
+        "integrations set it themselves (and so does Starlette's).",
         "",
         "## Integration options",
         "",
-        "Read by the Flask and Django integrations themselves.",
+        "Read by the framework integrations themselves.",
         "",
-        "| Flask | Django | default | meaning |",
-        "| --- | --- | --- | --- |",
+        "| Flask | Django | Starlette | default | meaning |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for option in sorted(INTEGRATION_OPTIONS):
         lines.append(
-            f"| `{flask_key(option)}` | `{option}` | {INTEGRATION_DEFAULTS[option]} | "
+            f"| `{flask_key(option)}` | `{option}` | `{starlette_key(option)}` | "
+            f"{INTEGRATION_DEFAULTS[option]} | "
             f"{_cell(OPTION_HELP[option])} |"
         )
     lines += [
         "",
-        "In Flask a `None` value counts as unset and an unknown `TIKTOK_PIXEL_*` key is an "
-        "error; in Django an unknown key is reported by `manage.py check`. Both suggest the "
-        "option you probably meant.",
+        "A `None` value counts as unset. An unknown `TIKTOK_PIXEL_*` key in Flask, or keyword "
+        "in Starlette, is an error at start-up; in Django an unknown key is reported by "
+        "`manage.py check`. All suggest the option you probably meant, and every problem is "
+        "reported at once.",
         "",
     ]
     return "\n".join(lines)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tiktok_pixel import Call
@@ -26,3 +28,14 @@ def test_dict_round_trip() -> None:
 def test_malformed_dicts_are_rejected(bad: object) -> None:
     with pytest.raises(ValueError):
         Call.from_dict(bad)  # type: ignore[arg-type]
+
+
+def test_track_call_is_the_dataclass_call() -> None:
+    from tiktok_pixel.calls import track_call
+
+    params = {"value": 1}
+    built = track_call("AddToCart", params, "id-1")
+    assert built == Call("track", "AddToCart", params, "id-1")
+    assert built.params is params and built.pixel_code is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.event = "Other"  # type: ignore[misc]

@@ -47,7 +47,9 @@ def test_boundary_lengths_are_accepted() -> None:
 
 
 def test_a_code_is_required_unless_an_existing_pixel_is_used() -> None:
-    with pytest.raises(ValueError, match="pixel code is required"):
+    with pytest.raises(
+        ValueError, match=r"^pixel_codes is required, unless use_existing_pixel is set$"
+    ):
         PixelConfig()
     assert PixelConfig(use_existing_pixel=True).pixel_codes == ()
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import CODE
 from tiktok_pixel import PixelConfig
-from tiktok_pixel.contrib.options import config_from_options
+from tiktok_pixel.contrib.options import FLASK, build_options
 from tiktok_pixel.mapping_spec import build_mappings
 from tiktok_pixel.mappings import (
     DEFAULT_MAPPING_CONFIG,
@@ -124,17 +124,11 @@ def test_python_objects_are_accepted() -> None:
 
 def test_flask_and_django_options_pass_the_spec_through() -> None:
     spec = {"set": "segment", "currency": "eur"}
-    config = config_from_options(
-        {"PIXEL_CODE": CODE, "MAPPINGS": spec}, source="settings.TIKTOK_PIXEL"
-    )
+    config = build_options({"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_MAPPINGS": spec}, FLASK).config
     assert config.mappings.currency == "EUR"
     assert config.mappings.get("order_completed").event == "CompletePayment"  # type: ignore[union-attr]
-    with pytest.raises(
-        ValueError, match=r"^settings.TIKTOK_PIXEL: mappings: set: 'nope' is not a set"
-    ):
-        config_from_options(
-            {"PIXEL_CODE": CODE, "MAPPINGS": {"set": "nope"}}, source="settings.TIKTOK_PIXEL"
-        )
+    with pytest.raises(ValueError, match=r"^TIKTOK_PIXEL_MAPPINGS: set: 'nope' is not a set"):
+        build_options({"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_MAPPINGS": {"set": "nope"}}, FLASK)
 
 
 BAD: list[tuple[Any, str]] = [

@@ -18,7 +18,7 @@ from tiktok_pixel import (
     sha256_hex,
     validate_calls,
 )
-from tiktok_pixel.contrib.options import config_from_options
+from tiktok_pixel.contrib.options import FLASK, build_options
 from tiktok_pixel.pii_policy import guard_params, pii_digest, pii_paths
 
 EMAIL = "Ann.Secret@Example.com"
@@ -152,13 +152,14 @@ def test_settings_are_validated_at_start_up(settings: dict[str, Any], message: s
 
 
 def test_settings_through_the_shared_options() -> None:
-    config = config_from_options(
-        {"PIXEL_CODE": CODE, "PII_POLICY": "drop", "URL_PARAMS_ALLOWED": "ref"}, source="test"
-    )
+    given = {"PII_POLICY": "drop", "URL_PARAMS_ALLOWED": "ref"}
+    config = build_options(
+        {"TIKTOK_PIXEL_CODE": CODE, **{f"TIKTOK_PIXEL_{k}": v for k, v in given.items()}}, FLASK
+    ).config
     assert config.pii_policy == "drop" and config.url_params_allowed == ("ref",)
     assert config.privacy.policy == "drop"
-    with pytest.raises(ValueError, match="test: pii_policy must be"):
-        config_from_options({"PIXEL_CODE": CODE, "PII_POLICY": "off"}, source="test")
+    with pytest.raises(ValueError, match=r"^TIKTOK_PIXEL_PII_POLICY must be"):
+        build_options({"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_PII_POLICY": "off"}, FLASK)
 
 
 def test_allow_list_is_configurable() -> None:

@@ -1,11 +1,12 @@
-"""Calls carried across a redirect (post/redirect/get): their session form, limit and checks.
+"""Calls carried across a redirect (post/redirect/get): their stored form, limit and checks.
 
-A request that ends in a redirect (add to cart, place order) keeps its calls in the session as
-``Call.to_dict()`` data, and the next HTML page renders them once. Only what the collector
-queued is ever stored: track calls with their event names and ids, identify calls with hashed
-fields, never raw PII. What comes back from a session crossed a trust boundary (a cookie
-session, an older release's data), so each entry is checked; a broken one is left out with one
-warning, never an error.
+A request that ends in a redirect (add to cart, place order) keeps its calls as
+``Call.to_dict()`` data in a signed cookie of ours (:mod:`tiktok_pixel.carry_cookie`), and the
+next HTML page renders them once. Only what the collector queued is ever stored: track calls with
+their event names and ids, identify calls with hashed fields, never raw PII. What comes back
+crossed a trust boundary (a browser, an older release's data), so each entry is checked
+(:func:`checked`); a value holding one that is refused is ignored with one warning, never an
+error.
 """
 
 from __future__ import annotations
@@ -14,68 +15,51 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from .calls import Call
+from .calls import Call, track_call
 
 logger = logging.getLogger(__name__)
 
-#: The session key; private to this library.
-SESSION_KEY = "_tiktok_pixel_calls"
-
-#: At most this many calls wait in the session; the most recent are kept. A post/redirect/get
-#: carries a handful; the bound stops a redirect loop from growing the session, and keeps a
-#: cookie session (Flask's default, Django's ``signed_cookies``) under the 4 KB browsers allow
-#: per cookie: 20 calls (identify + track pairs) take about 1.2 KB there, 50 about 3 KB.
+#: At most this many calls wait; the most recent are kept. A post/redirect/get carries a
+#: handful; the bound stops a redirect loop from growing the cookie, which must stay under the
+#: 4 KB browsers allow per cookie: 20 calls (identify + track pairs) take about 1.2 KB there.
 MAX_CARRIED = 20
 
 
 def encode(calls: Iterable[Call]) -> list[dict[str, Any]]:
-    """The session form of ``calls``."""
+    """The stored form of ``calls``."""
     return [call.to_dict() for call in calls]
 
 
 def checked(item: Any) -> Call:
-    """The call a session entry holds; ``ValueError`` for anything the collector would not queue."""
-    call = Call.from_dict(item)
-    if call.pixel_code is not None:
+    """The call a stored entry holds; ``ValueError`` for anything the collector would not queue."""
+    if not isinstance(item, dict):
+        raise ValueError("a carried call is an object")
+    params = item.get("params", {})
+    if not isinstance(params, dict):
+        raise ValueError("a call's 'params' must be an object")
+    if item.get("pixel_code") is not None:
         raise ValueError("a carried call has no pixel_code")
-    if any(not isinstance(key, str) for key in call.params):
+    if any(not isinstance(key, str) for key in params):
         raise ValueError("params keys must be strings")
-    if call.method == "track":
-        if not (isinstance(call.event, str) and call.event.strip()):
+    method, event, event_id = item.get("method"), item.get("event"), item.get("event_id")
+    if method == "track":
+        if not (isinstance(event, str) and event.strip()):
             raise ValueError("a track call needs an event name")
         # the collector always gives one, and the Events API deduplicates by it
-        if not (isinstance(call.event_id, str) and call.event_id.strip()):
+        if not (isinstance(event_id, str) and event_id.strip()):
             raise ValueError("a track call needs an event_id string")
-    elif call.method == "identify":
-        if call.event is not None or call.event_id is not None:
+        return track_call(event, params, event_id)
+    if method == "identify":
+        if event is not None or event_id is not None:
             raise ValueError("an identify call has no event")
-        if not all(isinstance(value, str) for value in call.params.values()):
+        if not all(isinstance(value, str) for value in params.values()):
             raise ValueError("identify fields are strings")
-    else:
-        raise ValueError("only track and identify calls are carried")
-    return call
-
-
-def decode(value: Any) -> list[Call]:
-    """The calls in a session value; unreadable or surplus entries are left out, with a warning."""
-    items = value if isinstance(value, list) else [value]
-    calls: list[Call] = []
-    bad = max(0, len(items) - MAX_CARRIED)
-    for item in items[-MAX_CARRIED:]:
-        try:
-            calls.append(checked(item))
-        except (TypeError, ValueError):
-            bad += 1
-    if bad:
-        logger.warning(
-            "TikTok pixel: %d unreadable call(s) carried in the session were left out",
-            bad,
-        )
-    return calls
+        return Call("identify", None, params)
+    raise ValueError("only track and identify calls are carried")
 
 
 def merge(waiting: Any, calls: Iterable[Call]) -> list[dict[str, Any]]:
-    """The session value holding what was ``waiting`` there plus ``calls``, within the limit.
+    """The stored form of what was ``waiting`` (stored entries) plus ``calls``, within the limit.
 
     The oldest entries are dropped first, with a warning.
     """

@@ -6,17 +6,16 @@ call (naming the event and fields, never a PII value) and never raises into the 
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from random import getrandbits as _getrandbits
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any
 
 from markupsafe import Markup
 
-from .calls import Call
+from .calls import Call, track_call
 from .config import PixelConfig
+from .event_ids import new_event_id
 from .failures import describe_failure
 from .fragment import render_page
 from .hashing import HASHED_FIELDS, hash_identity
@@ -27,26 +26,8 @@ from .standard_events import similar_standard_event
 
 logger = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 #: Event names already checked against the standard ones (bounded: names are the site's own).
 _checked: set[str] = set()
-
-#: Bits of a random version-4 UUID (RFC 4122): version 4, variant 10.
-_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
-
-
-def new_event_id() -> str:
-    """A fresh random UUID (version 4) as text: what ``track`` uses when given no event_id.
-
-    Built from ``random.getrandbits`` (reseeded in each forked worker) rather than
-    ``uuid.uuid4()``, which costs several times more; an event_id needs uniqueness for TikTok's
-    deduplication, not secrecy.
-    """
-    text = "%032x" % ((_getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET)
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _hint_custom_name(event: str) -> None:
@@ -66,35 +47,15 @@ def _hint_custom_name(event: str) -> None:
         )
 
 
-def _contained(
-    fallback: Callable[..., Any],
-) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Turn an unexpected exception inside a tracking call into one warning and ``fallback()``.
-
-    ``fallback`` is called with the call's own arguments.
+def _log_dropped(method: str, exc: Exception) -> None:
+    """One warning for a tracking call given up after an unexpected error.
 
     Bad data is handled inside each call; this is the last line for the unforeseen (a phone
     library error, a broken ``__str__``), so tracking can never fail the page.
     """
-
-    def decorate(method: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(method)
-        def contained(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return method(*args, **kwargs)
-            except PiiError:  # pii_policy="raise": the site asked for the exception
-                raise
-            except Exception as exc:
-                logger.warning(
-                    "TikTok %s call dropped after an unexpected error (%s)",
-                    method.__name__,
-                    describe_failure(exc),
-                )
-                return cast(R, fallback(*args, **kwargs))
-
-        return contained
-
-    return decorate
+    logger.warning(
+        "TikTok %s call dropped after an unexpected error (%s)", method, describe_failure(exc)
+    )
 
 
 def _event_id_or_new(event_id: object) -> str:
@@ -140,7 +101,6 @@ class PageEvents:
         """Forget every queued call."""
         self._calls.clear()
 
-    @_contained(lambda *args, event_id=None, **kwargs: _event_id_or_new(event_id))
     def track(
         self,
         event: str,
@@ -175,56 +135,64 @@ class PageEvents:
         ``config.pii_policy`` (:mod:`tiktok_pixel.pii_policy`); with ``"raise"`` this method
         raises :class:`~tiktok_pixel.PiiError`, the one exception tracking ever raises.
         """
-        name = event.strip() if isinstance(event, str) else ""
-        if not name:
-            logger.warning("TikTok track call dropped: the event name must be a non-empty string")
+        try:
+            name = event.strip() if isinstance(event, str) else ""
+            if not name:
+                logger.warning(
+                    "TikTok track call dropped: the event name must be a non-empty string"
+                )
+                return _event_id_or_new(event_id)
+            if name not in _checked:
+                _hint_custom_name(name)
+            identity = (
+                {key: custom.pop(key) for key in HASHED_FIELDS if key in custom} if custom else {}
+            )
+            if "phone" in custom:
+                identity.setdefault("phone_number", custom.pop("phone"))
+            problems = Problems()
+            raw = {
+                "contents": contents,
+                "content_type": content_type,
+                "content_ids": content_ids,
+                "value": value,
+                "currency": currency,
+                "num_items": num_items,
+                "query": query,
+                "search_string": search_string,
+                "description": description,
+                "order_id": order_id,
+                "shop_id": shop_id,
+                **custom,
+            }
+            # Coerced, and personal data under any other name or at any depth hashed, moved or
+            # dropped, in one walk over the params.
+            params, moved = coerce_and_guard(name, raw, problems, self.config.privacy, identity)
+            for key, value in moved.items():
+                identity.setdefault(key, value)
+            if identity:
+                # Matching fields never travel as plain event parameters: they go through
+                # identify(), hashed, ahead of this event.
+                self.identify(**identity)
+            if "value" in params and "currency" not in params and self.config.default_currency:
+                params["currency"] = self.config.default_currency
+            if event_id is None:
+                event_id = new_event_id()
+            else:
+                text = to_text(event_id)
+                if text is None or not text.strip():
+                    problems.coerced.append("event_id is not a string; a fresh one was used")
+                    text = new_event_id()
+                event_id = text.strip()
+            if problems:
+                logger.warning("TikTok event %r: %s", name, problems.describe())
+            self._calls.append(track_call(name, params, event_id))
+            return event_id
+        except PiiError:  # pii_policy="raise": the site asked for the exception
+            raise
+        except Exception as exc:
+            _log_dropped("track", exc)
             return _event_id_or_new(event_id)
-        _hint_custom_name(name)
-        identity = (
-            {key: custom.pop(key) for key in HASHED_FIELDS if key in custom} if custom else {}
-        )
-        if "phone" in custom:
-            identity.setdefault("phone_number", custom.pop("phone"))
-        problems = Problems()
-        raw = {
-            "contents": contents,
-            "content_type": content_type,
-            "content_ids": content_ids,
-            "value": value,
-            "currency": currency,
-            "num_items": num_items,
-            "query": query,
-            "search_string": search_string,
-            "description": description,
-            "order_id": order_id,
-            "shop_id": shop_id,
-            **custom,
-        }
-        # Coerced, and personal data under any other name or at any depth hashed, moved or
-        # dropped, in one walk over the params.
-        params, moved = coerce_and_guard(name, raw, problems, self.config.privacy, identity)
-        for key, value in moved.items():
-            identity.setdefault(key, value)
-        if identity:
-            # Matching fields never travel as plain event parameters: they go through
-            # identify(), hashed, ahead of this event.
-            self.identify(**identity)
-        if "value" in params and "currency" not in params and self.config.default_currency:
-            params["currency"] = self.config.default_currency
-        if event_id is None:
-            event_id = new_event_id()
-        else:
-            text = to_text(event_id)
-            if text is None or not text.strip():
-                problems.coerced.append("event_id is not a string; a fresh one was used")
-                text = new_event_id()
-            event_id = text.strip()
-        if problems:
-            logger.warning("TikTok event %r: %s", name, problems.describe())
-        self._calls.append(Call("track", name, params, event_id))
-        return event_id
 
-    @_contained(dict)
     def identify(
         self,
         *,
@@ -244,28 +212,34 @@ class PageEvents:
         domain, a number ``phonenumbers`` cannot read) are dropped with a warning that names the
         field only. Nothing is queued if no field is usable.
         """
-        identity = hash_identity(
-            {
-                "email": email,
-                "phone_number": phone_number,
-                "external_id": external_id,
-                "first_name": first_name,
-                "last_name": last_name,
-                "city": city,
-                "state": state,
-                "country": country,
-                "zip_code": zip_code,
-            },
-            default_phone_region=self.config.default_phone_region,
-        )
-        if identity.dropped:
-            logger.warning(
-                "TikTok identify: %s; left out (values withheld)",
-                "; ".join(f"{field} dropped: {reason}" for field, reason in identity.dropped),
+        try:
+            identity = hash_identity(
+                {
+                    "email": email,
+                    "phone_number": phone_number,
+                    "external_id": external_id,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "city": city,
+                    "state": state,
+                    "country": country,
+                    "zip_code": zip_code,
+                },
+                default_phone_region=self.config.default_phone_region,
             )
-        if identity.fields:
-            self._calls.append(Call("identify", None, identity.fields))
-        return identity.fields
+            if identity.dropped:
+                logger.warning(
+                    "TikTok identify: %s; left out (values withheld)",
+                    "; ".join(f"{field} dropped: {reason}" for field, reason in identity.dropped),
+                )
+            if identity.fields:
+                self._calls.append(Call("identify", None, identity.fields))
+            return identity.fields
+        except PiiError:
+            raise
+        except Exception as exc:
+            _log_dropped("identify", exc)
+            return {}
 
     def segment(self, event: Mapping[str, Any]) -> list[Call]:
         """Queue the TikTok calls a Segment-spec event maps to; returns the calls queued.

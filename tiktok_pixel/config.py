@@ -16,7 +16,7 @@ from typing import Any, Literal
 import phonenumbers
 
 from .currencies import SUPPORTED_CURRENCIES
-from .mapping_spec import build_mappings
+from .mapping_spec import build_mappings, page_view_mapping
 from .mappings import DEFAULT_MAPPING_CONFIG, MappingConfig
 from .pii_policy import PiiPolicy, PrivacySettings
 from .url_redact import DEFAULT_URL_PARAMS_ALLOWED
@@ -37,32 +37,46 @@ def _same_name(setting: str) -> str:
 
 
 class SettingError(ValueError):
-    """An invalid ``PixelConfig`` setting, with the message in words any front end can respell.
+    """An invalid setting, with the message in words any front end can respell.
 
-    ``setting`` is the field name (``"pixel_codes"``). :meth:`spelled` renders the message with
-    the names the user wrote: ``--pixel-code`` on the command line, ``TIKTOK_PIXEL_CODE`` in
-    Flask, ``PIXEL_CODE`` in Django. ``str()`` uses the field names.
+    ``setting`` is the field name (``"pixel_codes"``) of a ``PixelConfig`` (or an
+    ``EventsApiConfig``). :meth:`spelled` renders the message with the names the user wrote:
+    ``--pixel-code`` on the command line, ``TIKTOK_PIXEL_CODE`` in Flask, ``PIXEL_CODE`` in
+    Django. ``str()`` names each setting by ``default(field_name)``: the field name itself.
     """
 
-    def __init__(self, setting: str, describe: Callable[[Callable[[str], str]], str]) -> None:
+    def __init__(
+        self,
+        setting: str,
+        describe: Callable[[Callable[[str], str]], str],
+        default: Callable[[str], str] = _same_name,
+    ) -> None:
         self.setting = setting
         self._describe = describe
-        super().__init__(describe(_same_name))
+        super().__init__(describe(default))
 
     def spelled(self, name: Callable[[str], str]) -> str:
         """The message with each setting named by ``name(field_name)``."""
         return self._describe(name)
 
 
+#: What a pixel code looks like, for the messages about one that does not.
+_CODE_RULE = (
+    "a pixel code is 16 to 24 letters A-Z and digits 0-9 (TikTok's are 20, like "
+    "'C3MV4QR3G487IS97GFI0'); copy it from TikTok Events Manager > Data sources"
+)
+
+
+def _pixel_code(code: object) -> str | None:
+    text = code.strip().upper() if isinstance(code, str) else None
+    return text if text is not None and PIXEL_CODE_RE.fullmatch(text) else None
+
+
 def normalise_pixel_code(code: object) -> str:
     """``code`` trimmed and uppercased, or ``ValueError`` if it cannot be a pixel code."""
-    text = code.strip().upper() if isinstance(code, str) else None
-    if text is None or not PIXEL_CODE_RE.fullmatch(text):
-        raise ValueError(
-            f"invalid TikTok pixel code {code!r}: a pixel code is 16 to 24 letters A-Z and "
-            "digits 0-9 (TikTok's are 20, like 'C3MV4QR3G487IS97GFI0'); copy it from "
-            "TikTok Events Manager > Data sources"
-        )
+    text = _pixel_code(code)
+    if text is None:
+        raise ValueError(f"invalid TikTok pixel code {code!r}: {_CODE_RULE}")
     return text
 
 
@@ -77,11 +91,15 @@ def _codes(value: object) -> tuple[str, ...]:
             "pixel_codes",
             lambda n: f"{n('pixel_codes')} must be a string or a list of strings, not {value!r}",
         ) from None
-    try:
-        return tuple(dict.fromkeys(normalise_pixel_code(item) for item in items))
-    except ValueError as exc:
-        message = str(exc)
-        raise SettingError("pixel_codes", lambda n: message) from None
+    codes = [_pixel_code(item) for item in items]
+    bad = ", ".join(repr(item) for item, code in zip(items, codes, strict=True) if code is None)
+    if bad:
+        plural = "s" if sum(code is None for code in codes) > 1 else ""
+        raise SettingError(
+            "pixel_codes",
+            lambda n: f"{n('pixel_codes')}: invalid TikTok pixel code{plural} {bad}: {_CODE_RULE}",
+        )
+    return tuple(dict.fromkeys(code for code in codes if code is not None))
 
 
 def _require_bool(name: str, value: object) -> None:
@@ -176,8 +194,7 @@ class PixelConfig:
             raise SettingError(
                 "pixel_codes",
                 lambda n: (
-                    f"a TikTok pixel code is required ({n('pixel_codes')}), unless "
-                    f"{n('use_existing_pixel')} is set"
+                    f"{n('pixel_codes')} is required, unless {n('use_existing_pixel')} is set"
                 ),
             )
         if consent not in (None, "hold"):
@@ -219,10 +236,20 @@ class PixelConfig:
         set_(self, "pii_policy", privacy.policy)
         set_(self, "url_params_allowed", privacy.url_params_allowed)
         try:
-            built = build_mappings(mappings, auto_page_view=auto_page_view)
+            built = build_mappings(mappings, auto_page_view=False)  # the clash: below
         except ValueError as exc:
             detail = str(exc).removeprefix("mappings")
             raise SettingError("mappings", lambda n: n("mappings") + detail) from None
+        clash = page_view_mapping(built) if auto_page_view else None
+        if clash is not None:
+            raise SettingError(
+                "mappings",
+                lambda n: (
+                    f"{n('mappings')}: mapping {clash!r}: field event: 'Pageview' for every page "
+                    f"event and {n('auto_page_view')}'s ttq.page() would count each page view "
+                    f"twice; set {n('auto_page_view')} to False"
+                ),
+            )
         set_(self, "mappings", built)
         set_(self, "sdk_url", _check_url("sdk_url", sdk_url))
         if runtime_url is not None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from .calls import Call
 from .csp_policy import inline_allowed
+from .fragment import MAX_PAYLOAD_DEPTH
 from .pagescan import Fragment, InlineScript, Loader, PageScan, call_from_args, replay
 
 #: The methods whose calls are reported (``instance``, ``setAndDefer`` and the like only build
@@ -40,8 +41,6 @@ READ_METHODS = frozenset(
 _METHODS = "|".join(sorted(READ_METHODS))
 #: Objects ``ttq`` may be reached through: ``window.ttq``, ``w.ttq`` inside the base code.
 _GLOBAL_OBJECTS = frozenset({"window", "self", "globalThis", "w"})
-#: Literal nesting deeper than this is not read (a hostile page must not exhaust the stack).
-MAX_DEPTH = 64
 #: Scripts longer than this are not tokenized; their calls are reported as unread.
 MAX_SCRIPT = 2 * 1024 * 1024
 
@@ -225,7 +224,7 @@ class _Literals:
         self.tokens = tokens
 
     def value(self, index: int, depth: int = 0) -> tuple[Any, int]:
-        if depth > MAX_DEPTH:
+        if depth > MAX_PAYLOAD_DEPTH:  # a hostile page must not exhaust the stack
             raise NotLiteral("nested too deeply")
         if index >= len(self.tokens):
             raise NotLiteral("the script ends")

@@ -225,9 +225,11 @@ def render_page(
     runtime_url: str | None = None,
 ) -> Markup:
     """:func:`render_calls`, then in debug mode :func:`render_findings` for the same calls."""
+    if not config.debug:
+        return render_calls(config, calls, nonce=nonce, runtime_url=runtime_url)
     calls = calls if isinstance(calls, list | tuple) else list(calls)
     html = render_calls(config, calls, nonce=nonce, runtime_url=runtime_url)
-    if config.debug and html:
+    if html:
         html += render_findings(config, calls, nonce=nonce)
     return html
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .calls import Call
 from .config import PixelConfig
@@ -84,16 +84,6 @@ def build_mirror(
         return EventsApiMirror(pixel_config, api_config)
     except ValueError as exc:
         raise ValueError(f"{source}: {exc}") from None
-
-
-def check_consent_function(value: Any, *, name: str) -> ConsentFunction | None:
-    """``CONSENT_GRANTED`` as given, if it is ``None`` or callable; ``ValueError`` otherwise."""
-    if value is not None and not callable(value):
-        raise ValueError(
-            f"{name} must be a callable(request) -> bool telling whether the visitor granted "
-            f"consent, not {type(value).__name__}"
-        )
-    return cast("ConsentFunction | None", value)
 
 
 def consent_hold_unanswered(pixel_config: PixelConfig | None, consent: Any) -> bool:

@@ -3,8 +3,8 @@
 An htmx request (``HX-Request: true``) is answered with a fragment that htmx swaps into the page
 already showing; it has no ``<head>``, and htmx never runs a ``<head>`` it swaps (``hx-boost``)
 nor, with ``htmx.config.allowScriptTags = false``, a script in the fragment. So in an htmx
-request the tag renders nothing, and the request's calls (plus any waiting in the session from
-a redirect) go in the response header
+request the tag renders nothing, and the request's calls (plus any waiting in the carry cookie
+from a redirect) go in the response header
 
     HX-Trigger: {"tiktok-pixel": {"calls": [[method, ...args], ...]}}
 
@@ -16,13 +16,14 @@ script is added to the page, so a strict nonce CSP holds. Rules:
   restore (``HX-History-Restore-Request: true``) is a page view: ``["page"]`` goes first, unless
   ``auto_page_view`` is off;
 - an answer that navigates (a 3xx redirect, ``HX-Redirect``, ``HX-Location``,
-  ``HX-Refresh: true``) carries the calls in the session to the next page, as any redirect does;
+  ``HX-Refresh: true``) carries the calls in the carry cookie to the next page, as any redirect
+  does;
 - an ``HX-Trigger`` the app set is kept: a JSON object gains our key, a list of event names
   becomes an object of them;
 - the header value is JSON with every non-ASCII character escaped, so it is always a valid
   header; it holds only what the collector queued (identify fields hashed, never raw PII);
 - above :data:`MAX_HEADER_BYTES`, or when the app's ``HX-Trigger`` is not something htmx can
-  read, the calls wait in the session for the next page instead (one logged warning).
+  read, the calls wait in the carry cookie for the next page instead (one logged warning).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def trigger_value(existing: str | None, calls: Sequence[Call]) -> str | None:
 
 
 def settle(pixel: RequestPixel, ex: Exchange, *, status: int, has_location: bool) -> None:
-    """Decide where the calls of an htmx request go: ``ex.header``, or the session.
+    """Decide where the calls of an htmx request go: ``ex.header``, or the carry cookie.
 
     Called by ``RequestPixel.respond`` in place of its page rules.
     """

@@ -9,6 +9,8 @@ open an HTML comment or break out of an attribute-free context. The result is st
 from __future__ import annotations
 
 import json
+import json.encoder
+from collections.abc import Callable
 from typing import Any
 
 _HTML_ESCAPES = {
@@ -21,9 +23,37 @@ _HTML_ESCAPES = {
 _encoder = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
+def _one_shot() -> Callable[[Any], str]:
+    """``_encoder.encode`` without its per-call set-up: CPython's C encoder, made once.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call, which costs more than encoding
+    a page's few calls. The C encoder is made here with the same settings and no circular
+    reference markers: a cycle ends in ``RecursionError`` instead of ``ValueError``, both
+    caught where pages render. Without the C accelerator, ``_encoder.encode`` is used.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)  # CPython's accelerator
+    if make is None:  # pragma: no cover - other Pythons
+        return _encoder.encode
+    encode = make(
+        None,
+        _encoder.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        False,
+    )
+    return lambda value: "".join(encode(value, 0))
+
+
+_encode = _one_shot()
+
+
 def script_json(value: Any) -> str:
     """Serialise ``value`` as compact JSON escaped for an HTML script context."""
-    text = _encoder.encode(value)
+    text = _encode(value)
     if "<" in text or ">" in text or "&" in text or "'" in text:
         text = text.translate(_HTML_ESCAPES)
     return text

@@ -2,21 +2,24 @@
 
 A framework adapter validates its settings once into a :class:`Site`, then for each request:
 
-1. ``pixel = site.begin(request, session=..., session_cookie=...)``; views queue calls on
+1. ``pixel = site.begin(request, carrier=..., carried=...)``; views queue calls on
    ``pixel.events`` (a :class:`~tiktok_pixel.PageEvents`);
 2. templates print ``pixel.render(nonce)`` (the ``{% tiktok_pixel %}`` tag, however many times);
 3. ``pixel.fail()`` when the view raised and the framework answers with its error page;
 4. ``pixel.respond(status=..., content_type=..., ...)`` once the response is known and before
-   the session is saved: carries calls over a redirect, auto-injects, forgets shown calls;
+   its headers are sent: carries calls over a redirect, auto-injects, forgets shown calls; the
+   adapter then sends ``pixel.cookie`` (when set) as a ``Set-Cookie`` header, with
+   ``Vary: Cookie`` and a private ``Cache-Control``;
 5. ``pixel.hand_off(environ, status=...)`` at the end: the Events API mirror gets the track calls.
 
 The rules (the README's "Request lifecycle" section):
 
 - a page renders each call at most once, however many times the tag renders; a later tag renders
   only calls queued since the earlier one (and nothing when there are none);
-- calls of a request that ends in a redirect wait in the session (:mod:`tiktok_pixel.carry`) and
-  render on the next HTML page, once; HEAD, 304 and non-HTML responses leave them waiting; a
-  streamed page renders after the session is saved, so it renders only its own calls;
+- calls of a request that ends in a redirect wait in a signed cookie of ours
+  (:mod:`tiktok_pixel.carry_cookie`) and render on the next HTML page, once; HEAD, 304 and
+  non-HTML responses leave them waiting; a streamed page renders after its headers are sent, so
+  it renders only its own calls;
 - a request that raised renders none of its own calls (the error page gets the bare loader) and
   mirrors none; carried calls stay waiting for the next good page;
 - every script carries the request's CSP nonce; without a known request nothing is rendered;
@@ -24,9 +27,9 @@ The rules (the README's "Request lifecycle" section):
   (:mod:`tiktok_pixel.inject`) of an HTML page that has no fragment yet
   (:mod:`tiktok_pixel.fragment`);
 - an htmx request (:mod:`tiktok_pixel.htmx`; the adapter sets ``pixel.htmx``): the tag renders
-  nothing and the calls go in the ``HX-Trigger`` response header, or wait in the session;
-- the session is only touched when the visitor sent a session cookie or something must be
-  carried, and looking and finding nothing leaves it unaccessed (no ``Vary: Cookie``).
+  nothing and the calls go in the ``HX-Trigger`` response header, or wait in the cookie;
+- no session is ever touched; a response gets ``Set-Cookie`` (and ``Vary: Cookie``) only when it
+  carries calls, shows carried calls, or drops a carry cookie it refused.
 
 Nothing here raises into the page: a request-time failure is one logged warning.
 """
@@ -34,14 +37,15 @@ Nothing here raises into the page: a request-time failure is one logged warning.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from . import carry, htmx
+from . import htmx
 from .calls import Call
+from .carry_cookie import CarryCookie
 from .collector import PageEvents
 from .config import PixelConfig
 from .failures import describe_failure, log_render_failure
@@ -54,9 +58,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HTML_TYPES",
+    "CarrierGetter",
     "NonceFunction",
     "RequestPixel",
-    "SessionGetter",
     "Site",
     "is_page",
     "is_redirect",
@@ -67,8 +71,9 @@ logger = logging.getLogger(__name__)
 #: ``NONCE`` setting: ``callable(request) -> str | None``, the request's CSP nonce.
 NonceFunction = Callable[[Any], "str | None"]
 
-#: Gives the request's session (a mutable mapping), or ``None`` when it has none.
-SessionGetter = Callable[[], "MutableMapping[str, Any] | None"]
+#: Gives the site's carry cookie (its secret, path, ``Secure``), or ``None`` when the site has no
+#: secret to sign with; called only when something is carried or a carry came back.
+CarrierGetter = Callable[[], "CarryCookie | None"]
 
 #: Content types that are pages: the pixel renders, carried calls are shown, injection happens.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -114,18 +119,19 @@ class Site:
         self,
         request: Any,
         *,
-        session: SessionGetter,
-        session_cookie: bool,
+        carrier: CarrierGetter | None = None,
+        carried: str | None = None,
         script_url: str | None = None,
     ) -> RequestPixel:
-        """The pixel of one request. ``session`` is called only when the session is needed;
-        ``session_cookie`` says whether the visitor sent one (without it nothing can be waiting);
-        ``script_url`` overrides :attr:`script_url` (an app mounted under a prefix)."""
+        """The pixel of one request. ``carrier`` gives the carry cookie, called only when it is
+        needed (``None``: nothing is carried); ``carried`` is the carry cookie's value as the
+        visitor sent it (without it nothing can be waiting); ``script_url`` overrides
+        :attr:`script_url` (an app mounted under a prefix)."""
         return RequestPixel(
             self,
             request,
-            session=session,
-            session_cookie=session_cookie,
+            carrier=carrier,
+            carried=carried,
             script_url=script_url or self.script_url,
         )
 
@@ -135,19 +141,22 @@ class RequestPixel:
 
     __slots__ = (
         "_carried",
-        "_cookie",
+        "_carrier",
         "_done",
         "_failed",
+        "_jar",
         "_rendered",
-        "_session",
         "_shown",
         "_tagged",
         "_took",
+        "_waiting",
+        "cookie",
         "events",
         "htmx",
         "request",
         "script_url",
         "site",
+        "status",
     )
 
     def __init__(
@@ -155,8 +164,8 @@ class RequestPixel:
         site: Site,
         request: Any,
         *,
-        session: SessionGetter,
-        session_cookie: bool,
+        carrier: CarrierGetter | None = None,
+        carried: str | None = None,
         script_url: str | None = None,
     ) -> None:
         self.site = site
@@ -164,17 +173,22 @@ class RequestPixel:
         #: The request's own calls (never the carried ones).
         self.events = PageEvents(site.config)
         self.script_url = script_url
-        self._session = session
-        self._cookie = session_cookie
+        self._carrier = carrier
+        self._jar: CarryCookie | None = None  # what carrier() gave, once asked
+        self._waiting = carried or None  # the carry cookie the visitor sent
+        #: The ``Set-Cookie`` value the adapter sends with the response (``None``: none).
+        self.cookie: str | None = None
         self._rendered = 0  # own calls already on the page
         self._carried: list[Call] | None = None  # carried calls on the page (None: not looked)
-        self._took = False  # the page took what was waiting in the session
+        self._took = False  # the page took what was waiting in the carry cookie
         self._shown = False  # a fragment is on the page
         self._tagged = False  # a template rendered the tag
         self._failed = False  # the view raised
-        self._done = False  # respond() ran: the session is saved
+        self._done = False  # respond() ran: the headers are settled
         #: Set by the adapter for an htmx request (:func:`tiktok_pixel.htmx.exchange`).
         self.htmx: htmx.Exchange | None = None
+        #: The response status, once :meth:`respond` or :meth:`settles_nothing` saw it.
+        self.status: int | None = None
 
     def __repr__(self) -> str:
         return f"<RequestPixel {self.events!r}>"
@@ -229,20 +243,24 @@ class RequestPixel:
         self._shown = True
         return html
 
+    def _carry_cookie(self) -> CarryCookie | None:
+        """The site's carry cookie (asked of the adapter once); ``None``: no secret to sign."""
+        if self._jar is None and self._carrier is not None:
+            self._jar = self._carrier()
+        return self._jar
+
     def _take_carried(self) -> list[Call] | None:
-        """The calls waiting in the session, if they may be shown now; ``None``: none waiting."""
-        if self._failed or self._done or not self._cookie:
+        """The calls waiting in the carry cookie, if they may be shown now; ``None``: none."""
+        if self._failed or self._done or self._waiting is None:
             return None
-        session = self._session()
-        if session is None:
+        jar = self._carry_cookie()
+        if jar is None:
             return None
-        accessed = getattr(session, "accessed", None)
-        if carry.SESSION_KEY not in session:
-            if accessed is not None:
-                # only looked, found nothing: the page does not depend on the session
-                session.accessed = accessed  # type: ignore[attr-defined]
-            return None
-        return carry.decode(session.get(carry.SESSION_KEY))
+        calls = jar.loads(self._waiting)
+        if calls is None:  # refused (one warning): deleted with this response, whatever it is
+            self._waiting = None
+            self.cookie = jar.deletion
+        return calls
 
     def fail(self) -> None:
         """The view raised and the framework answers with its error page.
@@ -251,6 +269,28 @@ class RequestPixel:
         mirrored; calls carried in from earlier requests stay waiting for the next good page.
         """
         self._failed = True
+
+    def settles_nothing(self, status: int) -> bool:
+        """Whether :meth:`respond` would leave a response with ``status`` as it is.
+
+        When it would, the request is settled here and the adapter skips gathering what
+        :meth:`respond` needs (content type, headers, body): most responses need nothing (no
+        redirect with calls to carry, no carried calls shown, no injection, no htmx).
+        """
+        if self._done:
+            return True
+        if self.htmx is not None and self.site.enabled and not self._failed:
+            return False
+        if 300 <= status < 400 and status != 304:
+            idle = len(self.events) == self._rendered  # a redirect carries unrendered calls
+        else:
+            idle = not self._took and (self._tagged or not self.site.auto_inject)
+        idle = idle and self.cookie is None  # a carry cookie it refused is deleted
+        if idle or self._failed or not self.site.enabled:
+            self.status = status
+            self._done = True
+            return True
+        return False
 
     def respond(
         self,
@@ -265,15 +305,16 @@ class RequestPixel:
         charset: str = "utf-8",
         response_headers: htmx.HeaderGetter | None = None,
     ) -> bytes | None:
-        """Settle the response, before the session is saved; returns a new body, or ``None``.
+        """Settle the response, before its headers are sent; returns a new body, or ``None``.
 
-        A redirect carries the calls not yet rendered into the session. An HTML page (not
+        A redirect carries the calls not yet rendered in the carry cookie. An HTML page (not
         streamed, not ``Content-Encoding``-encoded, ``body`` given) that has no fragment yet gets
         one before its real ``</head>`` when ``auto_inject`` is on: the new body is returned (the
-        adapter sets it, fixes ``Content-Length`` and drops a stale ``ETag``). Carried calls a
-        page showed are removed from the session; any other response leaves them waiting.
-        Never raises.
+        adapter sets it, fixes ``Content-Length`` and drops a stale ``ETag``). A page that showed
+        carried calls deletes the cookie; any other response leaves them waiting. Afterwards
+        :attr:`cookie` is the ``Set-Cookie`` value to send, if any. Never raises.
         """
+        self.status = status
         if self._done or not self.site.enabled:
             self._done = True
             return None
@@ -293,10 +334,8 @@ class RequestPixel:
             injectable = not (self._tagged or streaming or encoded)
             if page and injectable and body is not None and self.site.auto_inject:
                 new_body = self._inject(body(), charset)
-            if page and self._took:
-                session = self._session()
-                if session is not None and carry.SESSION_KEY in session:
-                    del session[carry.SESSION_KEY]  # shown: forget them
+            if page and self._took and self._jar is not None:
+                self.cookie = self._jar.deletion  # shown: forget them
         except Exception as exc:  # request-time: never fail the response
             logger.warning("TikTok pixel: response left as it was (%s)", describe_failure(exc))
             new_body = None
@@ -316,7 +355,7 @@ class RequestPixel:
         return body[:at] + fragment.encode(charset) + body[at:]
 
     def unshown(self) -> list[Call]:
-        """The calls not on the page yet: those waiting in the session (looked up once) and
+        """The calls not on the page yet: those waiting in the carry cookie (read once) and
         this request's own not rendered; see :meth:`mark_shown`."""
         fresh: list[Call] = []
         if self._carried is None:
@@ -329,33 +368,29 @@ class RequestPixel:
         """The calls :meth:`unshown` gave reached the page some other way (an htmx header)."""
         self._rendered = len(self.events.calls)
         self._shown = True
-        if self._took:
-            session = self._session()
-            if session is not None and carry.SESSION_KEY in session:
-                del session[carry.SESSION_KEY]
+        if self._took and self._jar is not None:
+            self.cookie = self._jar.deletion
 
     def carry(self) -> None:
-        """Keep the calls not yet on the page in the session for the next page."""
+        """Keep the calls not yet on the page in the carry cookie for the next page."""
         self._carry()
 
     def _carry(self) -> None:
-        """Keep the calls not yet rendered in the session for the next page."""
+        """Keep the calls not yet rendered in the carry cookie, after any already waiting."""
         own = self.events.calls[self._rendered :]
         if not own:
             return  # carried calls taken by this redirect's body stay waiting
-        session = self._session()
-        try:
-            if session is None:
-                raise RuntimeError("no session")
-            waiting = session.get(carry.SESSION_KEY) if self._cookie else None
-            session[carry.SESSION_KEY] = carry.merge(waiting, own)
-        except RuntimeError:  # no session, or Flask's NullSession (no SECRET_KEY)
+        jar = self._carry_cookie()
+        if jar is None:
             logger.warning(
-                "TikTok pixel: %d call(s) of a redirected request were dropped: the session is "
-                "unavailable (Flask: set SECRET_KEY; Django: add SessionMiddleware)",
+                "TikTok pixel: %d call(s) of a redirected request were dropped: there is no "
+                "secret to sign them with (Flask: set SECRET_KEY; Starlette: pass secret_key to "
+                "TikTokPixelMiddleware)",
                 len(own),
             )
             return
+        self.cookie = jar.header(jar.merged(self._waiting, own))
+        self._waiting = None
         self._rendered += len(own)
 
     def hand_off(self, environ: Mapping[str, Any], *, status: int | None) -> int:

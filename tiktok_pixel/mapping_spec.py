@@ -324,16 +324,19 @@ def build_mappings(spec: object, *, auto_page_view: bool = True) -> MappingConfi
                 f"content_type) or a list of mappings, not {type(spec).__name__}"
             )
         config = _from_spec(spec)
-    if not auto_page_view:
-        return config
-    for mapping in config.mappings:
-        if mapping.event == "Pageview":
-            raise _Invalid(
-                f"mappings: mapping {mapping.name!r}: field event: 'Pageview' for every page "
-                "event and auto_page_view's ttq.page() would count each page view twice; set "
-                "auto_page_view=False"
-            )
+    clash = page_view_mapping(config) if auto_page_view else None
+    if clash is not None:
+        raise _Invalid(
+            f"mappings: mapping {clash!r}: field event: 'Pageview' for every page event and "
+            "auto_page_view's ttq.page() would count each page view twice; set "
+            "auto_page_view=False"
+        )
     return config
+
+
+def page_view_mapping(config: MappingConfig) -> str | None:
+    """The name of a mapping that sends ``Pageview`` (which ``ttq.page()`` already counts)."""
+    return next((m.name for m in config.mappings if m.event == "Pageview"), None)
 
 
 def _from_spec(spec: Mapping[str, Any]) -> MappingConfig:

@@ -16,6 +16,7 @@ import pytest
 
 from tests.browser import html_page
 from tests.conftest import CODE
+from tests.page_corpus import page_text
 from tiktok_pixel import Call, PixelConfig, render_calls
 from tiktok_pixel.cli import main
 from tiktok_pixel.runtime import inline_payload
@@ -208,7 +209,7 @@ def test_url_timeout_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 # --- issue 14: any page, more formats, hardening ------------------------------------------------
 
-STOCK = (Path(__file__).parent.parent / "data" / "pages" / "base_code_wrong.html").read_text()
+STOCK = page_text("base_code_wrong.html")
 
 
 def test_tiktoks_base_code_and_hand_written_calls_are_read(tmp_path: Path) -> None:

@@ -21,20 +21,20 @@ import pytest
 
 from tests.browser import ORIGIN, Site, chromium_path, html_page, open_site
 from tests.conftest import CODE, CODE2
+from tests.page_corpus import page_text, write_corpus
 from tiktok_pixel import Call, PixelConfig, render_calls, sha256_hex
 from tiktok_pixel.foreign_calls import to_call
 from tiktok_pixel.page_report import check_static
 
 pytestmark = pytest.mark.browser
 
-CORPUS = Path(__file__).parent.parent / "data" / "pages"
 RUNTIME = Path(__file__).parent.parent.parent / "static" / "tiktok_pixel.js"
 
 CALLS = [
     Call("identify", None, {"email": sha256_hex("ann@example.com")}),
     Call("track", "AddToCart", {"value": 12.5, "currency": "EUR"}, "evt-1"),
 ]
-BASE_CODE = (CORPUS / "two_pixels.html").read_text().split("<script>")[1].split("</script>")[0]
+BASE_CODE = page_text("two_pixels.html").split("<script>")[1].split("</script>")[0]
 BASE_CODE = BASE_CODE.replace(
     BASE_CODE[BASE_CODE.index("  ttq.load('") : BASE_CODE.index("}(window")],
     f"  ttq.load('{CODE}');\n  ttq.page();\n",
@@ -107,9 +107,7 @@ STATIC_READS_ALL = {
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("pages")
-    for item in CORPUS.iterdir():
-        shutil.copy(item, folder / item.name)
+    folder = write_corpus(tmp_path_factory.mktemp("pages"))
     for name, html in FRAGMENT_PAGES.items():
         (folder / name).write_text(html, encoding="utf-8")
     shutil.copy(RUNTIME, folder / "tiktok_pixel.js")

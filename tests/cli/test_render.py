@@ -70,7 +70,7 @@ def test_no_inline_mode(capsys: pytest.CaptureFixture[str]) -> None:
     ("args", "message"),
     [
         (["--pixel-code", "nope"], "invalid TikTok pixel code 'nope'"),
-        ([], "a TikTok pixel code is required (--pixel-code), unless --use-existing-pixel is set"),
+        ([], "--pixel-code is required, unless --use-existing-pixel is set"),
         (["--pixel-code", CODE, "--nonce", 'x"y'], "CSP nonce must be"),
         (["--pixel-code", CODE, "--default-phone-region", "ZZ"], "--default-phone-region 'ZZ'"),
         (["--pixel-code", CODE, "--default-currency", "eu"], "--default-currency 'eu' is not"),

@@ -14,15 +14,16 @@ import pytest
 from tiktok_pixel import PageEvents, hashing
 from tiktok_pixel.testing import calls_in
 
-#: A session value no version of us wrote: it must be ignored with one warning.
-POISONED_SESSION_VALUE = [{"method": 1}, "junk", {"method": "track", "params": "x"}]
+#: Carried entries no version of us wrote: a carry cookie holding them, even one signed with the
+#: site's own key, must be ignored with one warning.
+POISONED_CARRY = [{"method": 1}, "junk", {"method": "track", "params": "x"}]
 
 #: ``(fault, text the one warning contains)`` for the parametrised tests.
 FAULTS = [
     ("mapping", "RuntimeError"),
     ("phone", "phone_number dropped: unexpected RuntimeError"),
     ("unserialisable", "extra is not JSON-serialisable"),
-    ("session", "session"),
+    ("cookie", "carry cookie was ignored"),
 ]
 
 

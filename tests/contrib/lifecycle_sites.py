@@ -51,12 +51,20 @@ class Reply:
     status: int
     text: str
     headers: Mapping[str, str]
+    #: The ``Set-Cookie`` header values, in order.
+    cookies: list[str]
 
 
 class Adapter:
     """One framework's shop: ``get``/``post``/``head`` with cookies kept, and its mirror."""
 
     name: str
+    #: The secret the site signs the carry cookie with.
+    secret = "lifecycle-tests"
+
+    def set_cookie(self, name: str, value: str) -> None:
+        """Have the client send cookie ``name`` from now on."""
+        raise NotImplementedError
 
     def get(self, path: str, **headers: str) -> Reply:
         raise NotImplementedError
@@ -89,7 +97,7 @@ def _flask_site(options: Mapping[str, Any], testing: bool) -> Any:
     from tiktok_pixel.contrib.options import flask_key
 
     app = Flask(__name__)
-    app.config.update(SECRET_KEY="lifecycle-tests", TESTING=testing)
+    app.config.update(SECRET_KEY=Adapter.secret, TESTING=testing)
     app.config.update({flask_key(name): value for name, value in options.items()})
     TikTokPixel(app)
     tagged = page_html("{% tiktok_pixel %}")
@@ -154,7 +162,15 @@ class FlaskAdapter(Adapter):
         self.client = self.app.test_client()
 
     def _reply(self, response: Any) -> Reply:
-        return Reply(response.status_code, response.get_data(as_text=True), response.headers)
+        return Reply(
+            response.status_code,
+            response.get_data(as_text=True),
+            response.headers,
+            response.headers.getlist("Set-Cookie"),
+        )
+
+    def set_cookie(self, name: str, value: str) -> None:
+        self.client.set_cookie(name, value)
 
     def get(self, path: str, **headers: str) -> Reply:
         return self._reply(self.client.get(path, headers=_header_names(headers)))
@@ -190,14 +206,20 @@ class DjangoAdapter(Adapter):
         from django.test import Client, override_settings
 
         self.override = override_settings(
-            TIKTOK_PIXEL=dict(options), ROOT_URLCONF="tests.contrib.lifecycle_django"
+            TIKTOK_PIXEL=dict(options),
+            ROOT_URLCONF="tests.contrib.lifecycle_django",
+            SECRET_KEY=self.secret,
         )
         self.override.enable()
         self.client = Client(raise_request_exception=False)
 
     def _reply(self, response: Any) -> Reply:
         text = b"".join(response.streaming_content) if response.streaming else response.content
-        return Reply(response.status_code, text.decode(), response.headers)
+        cookies = [morsel.output(header="").strip() for morsel in response.cookies.values()]
+        return Reply(response.status_code, text.decode(), response.headers, cookies)
+
+    def set_cookie(self, name: str, value: str) -> None:
+        self.client.cookies[name] = value
 
     def get(self, path: str, **headers: str) -> Reply:
         return self._reply(self.client.get(path, headers=_header_names(headers)))
@@ -225,10 +247,9 @@ class DjangoAdapter(Adapter):
 
 def starlette_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """The Django option names as ``TikTokPixelMiddleware`` keyword arguments."""
-    from tiktok_pixel.contrib.options import CONFIG_OPTIONS
+    from tiktok_pixel.contrib.options import starlette_key
 
-    names = {**CONFIG_OPTIONS, "PIXEL_CODE": "pixel_code"}
-    return {names.get(key, key.lower()): value for key, value in options.items()}
+    return {starlette_key(key): value for key, value in options.items()}
 
 
 def _starlette_site(options: Mapping[str, Any]) -> Any:
@@ -237,7 +258,6 @@ def _starlette_site(options: Mapping[str, Any]) -> Any:
     from jinja2 import DictLoader, Environment
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
-    from starlette.middleware.sessions import SessionMiddleware
     from starlette.requests import Request
     from starlette.responses import (
         HTMLResponse,
@@ -318,8 +338,9 @@ def _starlette_site(options: Mapping[str, Any]) -> Any:
             Route("/untagged", untagged),
         ],
         middleware=[
-            Middleware(SessionMiddleware, secret_key="lifecycle-tests"),
-            Middleware(TikTokPixelMiddleware, **starlette_options(options)),
+            Middleware(
+                TikTokPixelMiddleware, secret_key=Adapter.secret, **starlette_options(options)
+            ),
         ],
         exception_handlers={500: error_page},
     )
@@ -336,7 +357,15 @@ class StarletteAdapter(Adapter):
         self.client = TestClient(self.app, raise_server_exceptions=False)
 
     def _reply(self, response: Any) -> Reply:
-        return Reply(response.status_code, response.text, response.headers)
+        return Reply(
+            response.status_code,
+            response.text,
+            response.headers,
+            response.headers.get_list("set-cookie"),
+        )
+
+    def set_cookie(self, name: str, value: str) -> None:
+        self.client.cookies.set(name, value)
 
     def get(self, path: str, **headers: str) -> Reply:
         return self._reply(self.client.get(path, headers=_header_names(headers)))

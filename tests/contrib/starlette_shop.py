@@ -10,7 +10,6 @@ from jinja2 import DictLoader, Environment
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
@@ -122,13 +121,16 @@ def routes(tpl: Jinja2Templates) -> list[Route]:
     ]
 
 
-def create_app(*, session: bool = True, **options: Any) -> Starlette:
-    """The shop, with the middleware's ``options`` over a working default (one pixel)."""
+#: The shop's secret: the middleware's ``secret_key`` (it signs calls carried over a redirect).
+SECRET = "test-secret"
+
+
+def create_app(**options: Any) -> Starlette:
+    """The shop, with the middleware's ``options`` over a working default (one pixel, a secret;
+    ``secret_key=None`` for a shop that cannot carry calls)."""
     options.setdefault("pixel_code", CODE)
-    middleware = []
-    if session:
-        middleware.append(Middleware(SessionMiddleware, secret_key="test-secret"))
-    middleware.append(Middleware(TikTokPixelMiddleware, **options))
+    options.setdefault("secret_key", SECRET)
+    middleware = [Middleware(TikTokPixelMiddleware, **options)]
     return Starlette(routes=routes(templates()), middleware=middleware)
 
 
@@ -183,6 +185,7 @@ def create_htmx_app(**options: Any) -> Starlette:
 
     options.setdefault("pixel_code", CODE)
     options.setdefault("nonce", lambda request: request.state.csp_nonce)
+    options.setdefault("secret_key", SECRET)
     return Starlette(
         routes=[
             Route("/", listing),
@@ -192,7 +195,6 @@ def create_htmx_app(**options: Any) -> Starlette:
         ],
         middleware=[
             Middleware(StrictCsp),
-            Middleware(SessionMiddleware, secret_key="test-secret"),
             Middleware(TikTokPixelMiddleware, **options),
         ],
     )

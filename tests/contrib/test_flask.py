@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.carry_forge import COOKIE_NAME, forge, read
 from tests.conftest import CODE
 from tests.contrib.flask_shop import UNTAGGED, create_app
 from tests.payload import payloads
-from tiktok_pixel.carry import SESSION_KEY
 from tiktok_pixel.contrib.flask import get_state, pixel
 
 
@@ -99,12 +99,16 @@ def test_carried_calls_come_before_the_pages_own(client: FlaskClient) -> None:
     assert [c[1] for c in calls(html)] == ["AddToCart", "ViewContent"]
 
 
-def test_tampered_session_values_are_escaped_not_executed(client: FlaskClient) -> None:
+def test_carried_values_are_escaped_not_executed(client: FlaskClient) -> None:
     evil = "</script><script>alert(1)</script>"
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = [
-            {"method": "track", "event": evil, "params": {"x": evil}, "event_id": evil}
-        ]
+    # signed with the app's key (as if the key leaked): still only data on the page
+    client.set_cookie(
+        COOKIE_NAME,
+        forge(
+            "test-secret",
+            [{"method": "track", "event": evil, "params": {"x": evil}, "event_id": evil}],
+        ),
+    )
     html = client.get("/cart").get_data(as_text=True)
     assert "<script>alert(1)" not in html
     assert calls(html)[0][1] == evil
@@ -119,6 +123,32 @@ def test_redirect_without_a_secret_key_drops_calls_with_a_warning(
     assert response.status_code == 302
     [record] = caplog.records
     assert "set SECRET_KEY" in record.getMessage()
+
+
+def test_the_carry_cookie_follows_session_cookie_secure_and_the_mount_path() -> None:
+    app = create_app(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    posted = client.post("/cart", data={"event_id": "cart-1"}, base_url="https://shop.test/shop")
+    [cookie] = posted.headers.getlist("Set-Cookie")
+    assert cookie.startswith(f"{COOKIE_NAME}=")
+    assert cookie.endswith("; Path=/shop; HttpOnly; SameSite=Lax; Secure")
+    page = client.get("/cart", base_url="https://shop.test/shop")
+    assert [c[1] for c in calls(page.get_data(as_text=True))] == ["AddToCart"]
+    assert "Path=/shop;" in page.headers["Set-Cookie"]
+
+
+def test_a_carry_signed_with_a_fallback_secret_is_still_shown() -> None:
+    old = create_app(SECRET_KEY="old-secret").test_client()
+    old.post("/cart", data={"event_id": "cart-1"})
+    cookie = old.get_cookie(COOKIE_NAME)
+    assert cookie is not None
+    rotated = create_app(SECRET_KEY="new-secret", SECRET_KEY_FALLBACKS=["old-secret"])
+    client = rotated.test_client()
+    client.set_cookie(COOKIE_NAME, cookie.value)
+    assert [c[1] for c in calls(client.get("/cart").get_data(as_text=True))] == ["AddToCart"]
+    without = create_app(SECRET_KEY="new-secret").test_client()
+    without.set_cookie(COOKIE_NAME, cookie.value)
+    assert calls(without.get("/cart").get_data(as_text=True)) == []
 
 
 # --- disabled ---------------------------------------------------------------------------
@@ -271,8 +301,8 @@ def test_a_nonce_failure_logs_one_warning_and_the_page_is_served(
     assert "TikTok pixel not rendered" in record.getMessage()
     assert "alert" not in record.getMessage()
     # the carried calls were not consumed by the failed render
-    with client.session_transaction() as session:
-        assert session[SESSION_KEY][0]["event_id"] == "cart-1"
+    cookie = client.get_cookie(COOKIE_NAME)
+    assert cookie is not None and read(cookie.value)[0]["event_id"] == "cart-1"
 
 
 def test_a_broken_collector_does_not_fail_the_page(
@@ -280,10 +310,12 @@ def test_a_broken_collector_does_not_fail_the_page(
 ) -> None:
     @app.get("/broken")
     def broken() -> str:
-        from flask import g, render_template
+        from flask import render_template
+
+        from tiktok_pixel.contrib.flask.extension import request_pixel
 
         pixel.track("ViewContent")
-        g._tiktok_pixel.events = object()  # something went very wrong
+        request_pixel().events = object()  # type: ignore[assignment]  # very wrong
         return render_template("page.html", text="still here")
 
     caplog.set_level(logging.WARNING, logger="tiktok_pixel")

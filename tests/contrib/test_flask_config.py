@@ -70,10 +70,13 @@ def test_every_option_reaches_the_state() -> None:
 @pytest.mark.parametrize(
     "config, message",
     [
-        ({"TIKTOK_PIXEL_CODE": "x"}, "app.config: invalid TikTok pixel code 'x'"),
-        ({"TIKTOK_PIXEL_CODE": "x"}, "(set by TIKTOK_PIXEL_CODE)"),
-        ({}, "a TikTok pixel code is required"),
-        ({"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_ID": CODE}, "unknown TikTok pixel config key"),
+        ({"TIKTOK_PIXEL_CODE": "x"}, "TIKTOK_PIXEL_CODE: invalid TikTok pixel code 'x'"),
+        ({}, "TIKTOK_PIXEL_CODE is required, unless TIKTOK_PIXEL_USE_EXISTING is set"),
+        (
+            {"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_ID": CODE},
+            "app.config has unknown TikTok pixel option(s): TIKTOK_PIXEL_ID; "
+            "did you mean TIKTOK_PIXEL_CODE?",
+        ),
         ({"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_CONSENT": "granted"}, "TIKTOK_PIXEL_CONSENT"),
         ({"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_ENABLED": "yes"}, "TIKTOK_PIXEL_ENABLED must"),
         ({"TIKTOK_PIXEL_CODE": CODE, "TIKTOK_PIXEL_AUTO_INJECT": 1}, "TIKTOK_PIXEL_AUTO_INJECT"),

@@ -1,7 +1,7 @@
 """Containment in Flask: a fault in tracking code never fails the request.
 
 Each fault (a mapping callable that raises, a phone library error, a non-serialisable custom
-property, a broken session value) gives a 200 page with the rest of the pixel intact and exactly
+property, a broken carry cookie) gives a 200 page with the rest of the pixel intact and exactly
 one logged warning.
 """
 
@@ -10,18 +10,18 @@ from __future__ import annotations
 import logging
 
 import pytest
-from flask import Flask, render_template_string, session
+from flask import Flask, render_template_string
 
+from tests.carry_forge import COOKIE_NAME, forge
 from tests.conftest import CODE
 from tests.contrib.faults import (
     FAULTS,
-    POISONED_SESSION_VALUE,
+    POISONED_CARRY,
     assert_contained,
     faulty_mappings,
     pixel_warnings,
     track_with_fault,
 )
-from tiktok_pixel.carry import SESSION_KEY
 from tiktok_pixel.contrib.flask import TikTokPixel, pixel
 
 PAGE = "<!doctype html><html><head>{% tiktok_pixel %}</head><body>ok</body></html>"
@@ -43,11 +43,6 @@ def app() -> Flask:
         track_with_fault(pixel, kind)
         return render_template_string(PAGE)
 
-    @app.get("/poison")
-    def poison() -> str:
-        session[SESSION_KEY] = POISONED_SESSION_VALUE
-        return "poisoned"
-
     return app
 
 
@@ -57,8 +52,8 @@ def test_a_fault_gives_a_200_page_with_the_rest_of_the_pixel_and_one_warning(
     app: Flask, caplog: pytest.LogCaptureFixture, kind: str, expected_warning: str
 ) -> None:
     client = app.test_client()
-    if kind == "session":
-        client.get("/poison")
+    if kind == "cookie":  # signed with the app's key: only the entries are wrong
+        client.set_cookie(COOKIE_NAME, forge("s", POISONED_CARRY))
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
         response = client.get(f"/fault/{kind}")

@@ -250,12 +250,15 @@ def test_disabled_sends_nothing_and_builds_no_mirror(
     "config, message",
     [
         ({"TIKTOK_PIXEL_EVENTS_API": {"ACCESS_TOKEN": TOKEN, "BATCH": 5}}, "unknown events API"),
-        ({"TIKTOK_PIXEL_EVENTS_API": {"ACCESS_TOKEN": TOKEN, "BATCH_SIZE": 0}}, "batch_size"),
+        (
+            {"TIKTOK_PIXEL_EVENTS_API": {"ACCESS_TOKEN": TOKEN, "BATCH_SIZE": 0}},
+            "BATCH_SIZE must be",
+        ),
         ({"TIKTOK_PIXEL_EVENTS_API": {}}, "needs an access token"),
         ({"TIKTOK_PIXEL_EVENTS_API": "https://example.test"}, "must be a dict"),
         (
             {"TIKTOK_PIXEL_EVENTS_API": {"ACCESS_TOKEN": TOKEN, "ENDPOINT": "ftp://x"}},
-            "endpoint",
+            "TIKTOK_PIXEL_EVENTS_API: ENDPOINT must be an http",
         ),
     ],
 )

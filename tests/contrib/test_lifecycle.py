@@ -13,9 +13,12 @@ from typing import Any
 
 import pytest
 
+from tests.carry_forge import forge
 from tests.contrib.lifecycle_sites import FACTORIES, UNTAGGED, Adapter, nonce_from_header
 from tests.events_api.fake_api import TOKEN, FakeEventsApi
-from tiktok_pixel.carry import MAX_CARRIED
+from tiktok_pixel.calls import Call
+from tiktok_pixel.carry import MAX_CARRIED, encode
+from tiktok_pixel.carry_cookie import COOKIE_NAME, MAX_AGE
 from tiktok_pixel.testing import assert_not_tracked, assert_tracked, calls_in
 
 from .lifecycle_sites import setup_django
@@ -95,12 +98,56 @@ def test_a_streamed_page_shows_its_own_calls_and_leaves_carried_ones_waiting(
 def test_no_session_and_no_vary_cookie_when_nothing_is_carried(shop: Adapter) -> None:
     first = shop.get("/page?track=ViewContent&id=v-1")
     assert tracked(first.text) == ["v-1"]
-    assert "Set-Cookie" not in first.headers
+    assert first.cookies == []
     assert "Cookie" not in first.headers.get("Vary", "")
-    shop.post("/post?ids=a")
-    shop.get("/page")  # the visitor now has a session cookie; nothing waits in it
+    posted = shop.post("/post?ids=a")
+    assert [cookie.partition("=")[0] for cookie in posted.cookies] == [COOKIE_NAME]  # no session
+    shown = shop.get("/page")  # the carry cookie is deleted; nothing waits any more
+    assert [cookie.partition("=")[0] for cookie in shown.cookies] == [COOKIE_NAME]
     again = shop.get("/page")
+    assert again.cookies == []
     assert "Cookie" not in again.headers.get("Vary", "")
+
+
+def attributes(cookie: str) -> list[str]:
+    return [part.strip() for part in cookie.split(";")[1:]]
+
+
+def test_the_carry_cookie_is_short_lived_httponly_lax_and_its_page_private(
+    shop: Adapter,
+) -> None:
+    [carried] = shop.post("/post?ids=a").cookies
+    assert carried.startswith(f"{COOKIE_NAME}=") and len(carried) < 600
+    assert "AddToCart" not in carried  # compressed and signed, not readable at a glance
+    assert attributes(carried) == [f"Max-Age={MAX_AGE}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    page = shop.get("/page")
+    assert tracked(page.text) == ["a"]
+    [deleted] = page.cookies
+    assert deleted.startswith(f"{COOKIE_NAME}=;")
+    assert "Max-Age=0" in attributes(deleted) and "Path=/" in attributes(deleted)
+    assert "Cookie" in page.headers["Vary"]
+    assert page.headers["Cache-Control"] == "private"  # never from a shared cache
+
+
+def test_a_tampered_or_foreign_carry_cookie_is_ignored_and_deleted_with_one_warning(
+    shop: Adapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = encode([Call("track", "AddToCart", {"value": 5}, "forged-1")])
+    for value in (forge("not the site's secret", good), forge(shop.secret, good) + "x", "junk"):
+        shop.set_cookie(COOKIE_NAME, value)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+            page = shop.get("/page?track=Search&id=own-1")
+        assert page.status == 200 and tracked(page.text) == ["own-1"]
+        assert [r.getMessage() for r in caplog.records] == [
+            "TikTok pixel: the carry cookie was ignored (bad signature)"
+            if value != "junk"
+            else "TikTok pixel: the carry cookie was ignored (malformed)"
+        ]
+        [deleted] = page.cookies
+        assert deleted.startswith(f"{COOKIE_NAME}=;") and "Max-Age=0" in deleted
+    shop.set_cookie(COOKIE_NAME, forge(shop.secret, good))  # the site's own: shown
+    assert tracked(shop.get("/page").text) == ["forged-1"]
 
 
 # --- a request that raised -----------------------------------------------------------------

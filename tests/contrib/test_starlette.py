@@ -56,7 +56,7 @@ def test_post_redirect_get_renders_the_carried_call_once() -> None:
     shop = client()
     posted = shop.post("/cart?event_id=cart-9", follow_redirects=False)
     assert posted.status_code == 303
-    assert "session" in posted.cookies
+    assert "tiktok_pixel_carry" in posted.cookies
     page = shop.get("/cart")
     assert args(page.text) == [
         ["track", "AddToCart", {"value": 25, "currency": "EUR"}, {"event_id": "cart-9"}]
@@ -64,14 +64,35 @@ def test_post_redirect_get_renders_the_carried_call_once() -> None:
     assert args(shop.get("/cart").text) == []
 
 
-def test_a_redirect_without_a_session_drops_the_calls_with_a_warning(
+def test_a_redirect_without_a_secret_key_drops_the_calls_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    shop = client(session=False)
+    shop = client(secret_key=None)
     with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
         assert shop.post("/cart", follow_redirects=False).status_code == 303
     assert "were dropped" in caplog.text
     assert args(shop.get("/cart").text) == []
+
+
+def test_the_carry_cookie_follows_https_only_and_the_root_path() -> None:
+    shop = TestClient(create_app(https_only=True), root_path="/shop", base_url="https://shop.test")
+    posted = shop.post("/cart?event_id=cart-9", follow_redirects=False)
+    [cookie] = posted.headers.get_list("set-cookie")
+    assert cookie.startswith("tiktok_pixel_carry=")
+    assert cookie.endswith("; Max-Age=300; Path=/shop; HttpOnly; SameSite=Lax; Secure")
+
+
+def test_secret_key_takes_a_string_or_a_starlette_secret() -> None:
+    from starlette.datastructures import Secret
+
+    shop = client(secret_key=Secret("from-the-environment"))
+    shop.post("/cart?event_id=cart-9", follow_redirects=False)
+    assert [call[3] for call in args(shop.get("/cart").text)] == [{"event_id": "cart-9"}]
+    for bad in ("", 42):
+        with pytest.raises(ValueError, match="secret_key must be a non-empty string"):
+            TikTokPixelMiddleware(create_app(), pixel_code=CODE, secret_key=bad)
+    with pytest.raises(ValueError, match="https_only must be True or False"):
+        TikTokPixelMiddleware(create_app(), pixel_code=CODE, https_only="yes")
 
 
 def test_auto_inject_puts_the_fragment_before_head_end_and_fixes_the_length() -> None:
@@ -135,7 +156,7 @@ def test_disabled_renders_nothing_and_needs_no_code() -> None:
 @pytest.mark.parametrize(
     ("options", "named"),
     [
-        ({"pixel_id": CODE}, "'pixel_id'; did you mean 'pixel_code'"),
+        ({"pixel_id": CODE}, "pixel_id; did you mean pixel_code?"),
         ({"default_phone_region": "XX"}, "default_phone_region"),
         ({"consent": "later"}, "consent"),
         ({"auto_inject": "yes"}, "auto_inject"),
@@ -216,13 +237,12 @@ def test_htmx_request_takes_the_calls_carried_by_a_redirect() -> None:
     shop.post("/cart?event_id=prg-1", follow_redirects=False)
     response = shop.get("/cart", headers=HX)
     assert [call[3] for call in trigger_calls(response)] == [{"event_id": "prg-1"}]
-    assert args(shop.get("/cart").text) == []  # shown once: gone from the session
+    assert args(shop.get("/cart").text) == []  # shown once: the cookie is deleted
 
 
 def test_hx_redirect_carries_the_calls_to_the_next_page() -> None:
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
-    from starlette.middleware.sessions import SessionMiddleware
     from starlette.responses import HTMLResponse, Response
     from starlette.routing import Route
 
@@ -235,8 +255,7 @@ def test_hx_redirect_carries_the_calls_to_the_next_page() -> None:
     app = Starlette(
         routes=[Route("/place", place, methods=["POST"]), *routes(templates())],
         middleware=[
-            Middleware(SessionMiddleware, secret_key="test-secret"),
-            Middleware(TikTokPixelMiddleware, pixel_code=CODE),
+            Middleware(TikTokPixelMiddleware, pixel_code=CODE, secret_key="test-secret"),
         ],
     )
     shop = TestClient(app)
@@ -250,7 +269,6 @@ def test_htmx_calls_too_large_for_the_header_wait_for_the_next_page(
 ) -> None:
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
-    from starlette.middleware.sessions import SessionMiddleware
     from starlette.responses import HTMLResponse, Response
     from starlette.routing import Route
 
@@ -264,8 +282,7 @@ def test_htmx_calls_too_large_for_the_header_wait_for_the_next_page(
     app = Starlette(
         routes=[Route("/many", many), *routes(templates())],
         middleware=[
-            Middleware(SessionMiddleware, secret_key="test-secret"),
-            Middleware(TikTokPixelMiddleware, pixel_code=CODE),
+            Middleware(TikTokPixelMiddleware, pixel_code=CODE, secret_key="test-secret"),
         ],
     )
     shop = TestClient(app)

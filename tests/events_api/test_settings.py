@@ -70,23 +70,23 @@ def test_from_mapping_upper_and_lower_case() -> None:
     ("options", "message"),
     [
         ({"BATCH_SIZE": 0}, "BATCH_SIZE|batch_size must be a whole number from 1 to 1000"),
-        ({"BATCH_SIZE": 1001}, "batch_size must be a whole number from 1 to 1000"),
-        ({"BATCH_SIZE": True}, "batch_size"),
-        ({"QUEUE_SIZE": -1}, "queue_size"),
-        ({"TIMEOUT": 0}, "timeout must be a number of seconds from 0.1 to 300, not 0"),
-        ({"FLUSH_INTERVAL": 1e-9}, "flush_interval must be a number of seconds from 0.01 to 60"),
-        ({"FLUSH_INTERVAL": 3600}, "flush_interval must be a number of seconds from 0.01 to 60"),
-        ({"QUEUE_SIZE": 10_000_000}, "queue_size must be a whole number from 1 to 1000000"),
-        ({"MAX_RETRIES": 50}, "max_retries must be a whole number from 0 to 20, not 50"),
-        ({"BACKOFF_MAX": 86400}, "backoff_max must be a number of seconds from 0.01 to 600"),
-        ({"BACKOFF_BASE": 5, "BACKOFF_MAX": 1}, r"backoff_base \(5\) must not exceed backoff_max"),
-        ({"SHUTDOWN_TIMEOUT": -1}, "shutdown_timeout must be a number of seconds from 0 to 300"),
-        ({"LOG_INTERVAL": 0}, "log_interval must be a number of seconds from 1 to 3600"),
-        ({"BACKOFF_BASE": float("nan")}, "backoff_base"),
-        ({"BACKEND": "rq"}, "backend must be 'thread' or 'celery'"),
-        ({"ENDPOINT": "ftp://x"}, "endpoint must be an http"),
-        ({"TEST_EVENT_CODE": ""}, "test_event_code"),
-        ({"LIMITED_DATA_USE": "yes"}, "limited_data_use"),
+        ({"BATCH_SIZE": 1001}, "BATCH_SIZE must be a whole number from 1 to 1000"),
+        ({"BATCH_SIZE": True}, "BATCH_SIZE"),
+        ({"QUEUE_SIZE": -1}, "QUEUE_SIZE"),
+        ({"TIMEOUT": 0}, "TIMEOUT must be a number of seconds from 0.1 to 300, not 0"),
+        ({"FLUSH_INTERVAL": 1e-9}, "FLUSH_INTERVAL must be a number of seconds from 0.01 to 60"),
+        ({"FLUSH_INTERVAL": 3600}, "FLUSH_INTERVAL must be a number of seconds from 0.01 to 60"),
+        ({"QUEUE_SIZE": 10_000_000}, "QUEUE_SIZE must be a whole number from 1 to 1000000"),
+        ({"MAX_RETRIES": 50}, "MAX_RETRIES must be a whole number from 0 to 20, not 50"),
+        ({"BACKOFF_MAX": 86400}, "BACKOFF_MAX must be a number of seconds from 0.01 to 600"),
+        ({"BACKOFF_BASE": 5, "BACKOFF_MAX": 1}, r"BACKOFF_BASE \(5\) must not exceed BACKOFF_MAX"),
+        ({"SHUTDOWN_TIMEOUT": -1}, "SHUTDOWN_TIMEOUT must be a number of seconds from 0 to 300"),
+        ({"LOG_INTERVAL": 0}, "LOG_INTERVAL must be a number of seconds from 1 to 3600"),
+        ({"BACKOFF_BASE": float("nan")}, "BACKOFF_BASE"),
+        ({"BACKEND": "rq"}, "BACKEND must be 'thread' or 'celery'"),
+        ({"ENDPOINT": "ftp://x"}, "ENDPOINT must be an http"),
+        ({"TEST_EVENT_CODE": ""}, "TEST_EVENT_CODE"),
+        ({"LIMITED_DATA_USE": "yes"}, "LIMITED_DATA_USE"),
         ({"PIXEL_CODES": "nope"}, "invalid TikTok pixel code 'nope'"),
         ({"BATCH": 10}, "unknown events API option\\(s\\) in EVENTS_API: BATCH"),
         ({"batch_size": 5, "BATCH_SIZE": 6}, "BATCH_SIZE is given twice"),
@@ -104,3 +104,17 @@ def test_with_changes_revalidates() -> None:
     assert config.with_changes(batch_size=10).batch_size == 10
     with pytest.raises(ValueError):
         config.with_changes(batch_size=5000)
+
+
+def test_messages_name_each_option_as_it_was_written() -> None:
+    with pytest.raises(ValueError) as info:
+        EventsApiConfig.from_mapping({"ACCESS_TOKEN": SECRET, "batch_size": 0}, source="X")
+    assert str(info.value) == "X: batch_size must be a whole number from 1 to 1000, not 0"
+    with pytest.raises(ValueError) as info:
+        EventsApiConfig.from_mapping({"ACCESS_TOKEN": SECRET, "BACKOFF_BASE": 9, "backoff_max": 1})
+    assert "BACKOFF_BASE (9) must not exceed backoff_max (1)" in str(info.value)
+    with pytest.raises(ValueError) as info:  # not written at all: upper case, as the docs write it
+        EventsApiConfig.from_mapping({"ACCESS_TOKEN_ENV": "NO_SUCH_TOKEN_VARIABLE"})
+    assert "(or the ACCESS_TOKEN)" in str(info.value)
+    with pytest.raises(ValueError, match=r"^events API option batch_size must be a whole number"):
+        EventsApiConfig(access_token=SECRET, batch_size=0)  # built directly: the field names

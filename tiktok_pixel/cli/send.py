@@ -100,15 +100,6 @@ FLAGS: dict[str, str] = {
 }
 
 
-def _in_flags(message: str) -> str:
-    """An ``EventsApiConfig`` error naming the command-line option instead of the field."""
-    prefix = "events API option "
-    for field_name, flag in FLAGS.items():
-        if message.startswith(f"{prefix}{field_name} "):
-            return flag + message[len(prefix) + len(field_name) :]
-    return message
-
-
 @dataclass
 class InputEvent:
     """What became of one input event."""
@@ -280,8 +271,8 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             max_retries=args.max_retries,
         )
-    except ValueError as exc:
-        raise CommandError(_in_flags(str(exc))) from None
+    except SettingError as exc:
+        raise CommandError(exc.spelled(lambda name: FLAGS.get(name, name.upper()))) from None
     items = read_json(args.events, "--events")
     if not isinstance(items, list):
         raise CommandError(

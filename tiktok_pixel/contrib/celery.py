@@ -41,6 +41,8 @@ from ..events_api.client import EventsApiClient, Outcome, SendResult
 from ..events_api.payload import encode_event
 from ..events_api.sender import BackgroundSender
 from ..events_api.settings import MAX_BATCH_SIZE, EventsApiConfig
+from ..events_api.settings import confirm_timeout as confirm_timeout_setting
+from .celery_confirm import Confirmations, ConfirmStats
 
 logger = logging.getLogger(__name__)
 
@@ -246,14 +248,37 @@ class CeleryTransport:
     means handed to the broker; a broker error is retried by the background sender like a
     network error. ``app`` picks the Celery app whose task is used (default: the current app);
     ``options`` go to ``apply_async`` (``queue=...``, ``priority=...``).
+
+    ``confirm_timeout`` (seconds) turns on confirmations: each task is remembered until a worker
+    has finished it (its state in the app's result backend), and handed over again when none
+    has within that time (see :mod:`tiktok_pixel.contrib.celery_confirm`); at most
+    ``max_pending`` events are remembered.
     """
 
-    def __init__(self, *, app: Any = None, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        app: Any = None,
+        confirm_timeout: float | None = None,
+        max_pending: int = 10_000,
+        **options: Any,
+    ) -> None:
         self.task = app.tasks[TASK_NAME] if app is not None else send_events
         self.options = options
+        self.confirmations: Confirmations | None = None
+        if confirm_timeout is not None:
+            self.confirmations = Confirmations(
+                app if app is not None else self.task.app,
+                confirm_timeout_setting(confirm_timeout),
+                max_pending,
+            )
 
     def __repr__(self) -> str:
         return f"<CeleryTransport {TASK_NAME}>"
+
+    def _publish(self, pixel_code: str, items: Sequence[str]) -> str:
+        result = self.task.apply_async(args=(pixel_code, list(items)), retry=False, **self.options)
+        return str(getattr(result, "id", None) or "")
 
     def send(self, pixel_code: str, events: Sequence[Mapping[str, Any] | bytes]) -> SendResult:
         try:
@@ -263,21 +288,48 @@ class CeleryTransport:
         except TypeError as exc:
             return SendResult(Outcome.REJECTED, len(events), message=f"cannot encode: {exc}")
         try:
-            self.task.apply_async(args=(pixel_code, items), retry=False, **self.options)
+            task_id = self._publish(pixel_code, items)
         except Exception as exc:  # kombu/redis errors differ per broker
             return SendResult(
                 Outcome.RETRY, len(events), message=f"broker error ({type(exc).__name__})"
             )
+        if self.confirmations is not None and task_id:
+            self.confirmations.handed(task_id, pixel_code, items)
         return SendResult(Outcome.ACCEPTED, len(events))
 
+    def poll(self, *, force: bool = False) -> None:
+        """Run by the sender's thread: follow up the confirmations (nothing when they are off)."""
+        if self.confirmations is not None:
+            self.confirmations.poll(self._publish, force=force)
+
+    def unsettled(self) -> int:
+        """Events handed over and not yet confirmed (0 when confirmations are off)."""
+        return len(self.confirmations) if self.confirmations is not None else 0
+
+    def confirm_stats(self) -> ConfirmStats | None:
+        """The confirmation counters, or None when confirmations are off."""
+        return self.confirmations.stats() if self.confirmations is not None else None
+
+    def after_fork(self) -> None:
+        if self.confirmations is not None:
+            self.confirmations.after_fork()
+
     def close(self) -> None:
-        """Nothing to close: the Celery app owns its connections."""
+        """Forget what is still unconfirmed (counted); the Celery app owns its connections."""
+        if self.confirmations is not None:
+            self.confirmations.give_up()
 
 
 def celery_sender(config: EventsApiConfig, *, app: Any = None, **options: Any) -> BackgroundSender:
     """A background sender that publishes batches to Celery instead of POSTing them.
 
-    Only ``config``'s batching, queue and retry-the-broker settings are used here; what the
-    worker does with a batch is set by the worker's own configuration.
+    Only ``config``'s batching, queue, retry-the-broker and ``celery_confirm_timeout`` settings
+    are used here; what the worker does with a batch is set by the worker's own configuration.
     """
-    return BackgroundSender.from_config(config, CeleryTransport(app=app, **options))
+    transport = CeleryTransport(
+        app=app,
+        confirm_timeout=config.celery_confirm_timeout,
+        max_pending=config.queue_size,
+        **options,
+    )
+    return BackgroundSender.from_config(config, transport)

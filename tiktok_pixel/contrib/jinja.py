@@ -127,4 +127,12 @@ class TikTokPixelExtension(Extension):
         return nodes.Output([call], lineno=lineno)
 
     def _render(self, context: Context, nonce: str | None) -> Markup:
-        return render_from_context(context, nonce)
+        renderer: Renderer | None = self.environment.tiktok_pixel_renderer  # type: ignore[attr-defined]
+        if renderer is None or nonce is not None:
+            return render_from_context(context, nonce)
+        try:  # the tag without a nonce under a framework: its renderer, straight away
+            html = renderer(context, None)
+            return html if type(html) is Markup else Markup(html)
+        except Exception as exc:  # request-time rendering must never fail the page
+            log_render_failure(exc)
+            return Markup("")

@@ -2,35 +2,45 @@
 
 ::
 
-    app.add_middleware(TikTokPixelMiddleware, pixel_code="C4A1B2C3D4E5F6G7H8I9", auto_inject=True)
+    app.add_middleware(
+        TikTokPixelMiddleware,
+        pixel_code="C4A1B2C3D4E5F6G7H8I9",
+        secret_key=os.environ["SECRET_KEY"],  # signs calls carried across a redirect
+        auto_inject=True,
+    )
     install(templates)  # {% tiktok_pixel %} in Jinja2Templates
 
     @app.post("/cart")
     async def add(request: Request, pixel: PageEvents = Depends(get_pixel)): ...
 
 A thin adapter over :mod:`tiktok_pixel.lifecycle`: the middleware wraps ``send`` to see the
-response's start (status, headers) and, for auto-injection, its body; the session is Starlette's
-``SessionMiddleware`` ``scope["session"]`` (installed outside this middleware, so it saves the
-session after we change it); an htmx request gets its calls in ``HX-Trigger``
-(:mod:`tiktok_pixel.htmx`).
+response's start (status, headers) and, for auto-injection, its body; calls carried across a
+redirect travel in a cookie of ours signed with a key derived from the ``secret_key`` option
+(:mod:`tiktok_pixel.carry_cookie`; no session is needed); an htmx request gets its calls in
+``HX-Trigger`` (:mod:`tiktok_pixel.htmx`).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
+from starlette.datastructures import Headers, MutableHeaders, Secret
+from starlette.requests import Request, cookie_parser
 
 from .. import htmx
+from ..carry_cookie import (
+    COOKIE_NAME,
+    CarryCookie,
+    for_secret,
+    private_cache_control,
+    vary_cookie,
+)
 from ..collector import PageEvents
-from ..config import PixelConfig
-from ..handoff import build_mirror, check_consent_function, events_api_config
-from ..lifecycle import NonceFunction, RequestPixel, Site, is_page
+from ..lifecycle import RequestPixel, Site, is_page
 from ..static_route import script_reply, versioned_name
+from .options import Spelling, build_options, starlette_key
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -40,36 +50,29 @@ if TYPE_CHECKING:
 
 __all__ = ["TikTokPixelMiddleware", "get_pixel", "install", "render_pixel"]
 
-#: ``PixelConfig`` settings the middleware takes by their Python names (``pixel_code`` aside).
-PIXEL_OPTIONS = (
-    "use_existing_pixel",
-    "auto_page_view",
-    "limited_data_use",
-    "consent",
-    "default_currency",
-    "default_phone_region",
-    "sdk_url",
-    "inline",
-    "mappings",
-    "debug",
-)
-#: The options every integration has besides those.
-INTEGRATION_OPTIONS = ("enabled", "auto_inject", "nonce", "events_api", "consent_granted")
-
 #: Where the middleware serves ``static/tiktok_pixel.js`` when ``inline=False``.
 RUNTIME_PREFIX = "/_tiktok_pixel/"
 
 #: The scope key holding the request's :class:`~tiktok_pixel.lifecycle.RequestPixel`.
 SCOPE_KEY = "tiktok_pixel"
 
+#: The middleware's keyword arguments; messages about one start with the middleware's name.
+STARLETTE = Spelling(
+    "TikTokPixelMiddleware", starlette_key, message_prefix="TikTokPixelMiddleware: "
+)
+
+
+def build_site(pixel_code: str | Sequence[str] | None, **options: Any) -> Site:
+    """The middleware's options validated into a :class:`~tiktok_pixel.lifecycle.Site`.
+
+    ``ValueError`` naming the option for anything unknown or invalid (every problem at once).
+    """
+    runtime_url = RUNTIME_PREFIX + versioned_name()
+    found = build_options({"pixel_code": pixel_code, **options}, STARLETTE, runtime_url=runtime_url)
+    return found.site(mirror=found.mirror())
+
+
 _SOURCE = "TikTokPixelMiddleware"
-
-
-def _option_error(name: str) -> ValueError:
-    known = ("pixel_code", *PIXEL_OPTIONS, *INTEGRATION_OPTIONS)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; known options are {', '.join(known)}"
-    return ValueError(f"{_SOURCE}: unknown option {name!r}{hint}")
 
 
 def _require_bool(name: str, value: Any) -> bool:
@@ -78,61 +81,18 @@ def _require_bool(name: str, value: Any) -> bool:
     return value
 
 
-def build_site(
-    pixel_code: str | Sequence[str] | None,
-    *,
-    enabled: bool = True,
-    auto_inject: bool = False,
-    nonce: NonceFunction | None = None,
-    events_api: Mapping[str, Any] | None = None,
-    consent_granted: Callable[[Any], bool] | None = None,
-    **options: Any,
-) -> Site:
-    """The middleware's options validated into a :class:`~tiktok_pixel.lifecycle.Site`.
-
-    ``ValueError`` naming the option for anything unknown or invalid.
-    """
-    for name in options:
-        if name not in PIXEL_OPTIONS:
-            raise _option_error(name)
-    _require_bool("enabled", enabled)
-    _require_bool("auto_inject", auto_inject)
-    if nonce is not None and not callable(nonce):
+def _secret(value: Any) -> str | bytes | None:
+    """The ``secret_key`` option: a string, bytes or Starlette's ``Secret``; ``None``: unset."""
+    if value is None:
+        return None
+    if isinstance(value, Secret):  # what starlette.config gives for a secret
+        value = str(value)
+    if not isinstance(value, str | bytes) or not value:
         raise ValueError(
-            f"{_SOURCE}: nonce must be a callable(request) -> str | None, "
-            f"not {type(nonce).__name__}"
+            f"{_SOURCE}: secret_key must be a non-empty string (the site's secret, e.g. the one "
+            f"given to SessionMiddleware), not {type(value).__name__}"
         )
-    consent = check_consent_function(consent_granted, name=f"{_SOURCE}: consent_granted")
-    fields: dict[str, Any] = dict(options)  # PixelConfig checks and converts each
-    if pixel_code is not None:
-        try:
-            PixelConfig.from_mapping({"pixel_codes": pixel_code})  # alone, so the error can name it
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{_SOURCE}: pixel_code: {exc}") from None
-        fields["pixel_codes"] = pixel_code
-    elif not enabled:
-        fields.setdefault("use_existing_pixel", True)  # a disabled pixel may leave the code out
-    if not fields.get("inline", True):
-        fields["runtime_url"] = RUNTIME_PREFIX + versioned_name()
-    try:
-        config = PixelConfig(**fields)
-    except (TypeError, ValueError) as exc:
-        message = str(exc).replace("pixel_codes", "pixel_code")
-        raise ValueError(f"{_SOURCE}: {message}") from None
-    mirror = None
-    if events_api is not None:
-        source = f"{_SOURCE}: events_api"
-        api_config = events_api_config(events_api, source=source, require_token=enabled)
-        if api_config is not None:
-            mirror = build_mirror(config, api_config, source=source)
-    return Site(
-        config,
-        enabled=enabled,
-        auto_inject=auto_inject,
-        nonce=nonce,
-        mirror=mirror,
-        consent_granted=consent,
-    )
+    return value
 
 
 class TikTokPixelMiddleware:
@@ -142,15 +102,26 @@ class TikTokPixelMiddleware:
     ``PixelConfig`` settings by their Python names (``use_existing_pixel``, ``consent``,
     ``default_phone_region``, ``inline``, …) plus ``enabled``, ``auto_inject``, ``nonce``
     (``callable(request) -> str | None``), ``events_api`` (the Events API option dict) and
-    ``consent_granted`` (``callable(request) -> bool``). Bad options raise ``ValueError`` here,
-    naming the option.
+    ``consent_granted`` (``callable(request) -> bool``), and ``secret_key`` (the site's secret:
+    calls made before a redirect are carried in a cookie signed with a key derived from it;
+    without it they are dropped with a warning) and ``https_only`` (``True``: that cookie is
+    ``Secure``; as ``SessionMiddleware``'s option). Bad options raise ``ValueError`` here, naming
+    the option.
     """
 
     def __init__(
-        self, app: ASGIApp, pixel_code: str | Sequence[str] | None = None, **options: Any
+        self,
+        app: ASGIApp,
+        pixel_code: str | Sequence[str] | None = None,
+        *,
+        secret_key: Any = None,
+        https_only: bool = False,
+        **options: Any,
     ) -> None:
         self.app = app
         self.site = build_site(pixel_code, **options)
+        self._secret = _secret(secret_key)
+        self._https_only = _require_bool("https_only", https_only)
         self._script_prefix = None if self.site.config.inline else RUNTIME_PREFIX
 
     def __repr__(self) -> str:
@@ -169,11 +140,10 @@ class TikTokPixelMiddleware:
             if path.startswith(prefix) and await _send_script(scope, send, path):
                 return
         request = Request(scope, receive)
-        session: MutableMapping[str, Any] | None = scope.get("session")
         pixel = self.site.begin(
             request,
-            session=lambda: scope.get("session"),
-            session_cookie=bool(session),
+            carrier=lambda: self._carry_cookie(root),
+            carried=_carried(scope["headers"]),
             script_url=f"{root}{self.site.config.runtime_url}" if root and prefix else None,
         )
         pixel.htmx = htmx.exchange(_pick(scope["headers"], _REQUEST_HEADERS).get)
@@ -189,6 +159,25 @@ class TikTokPixelMiddleware:
             await exchange.flush()
         if self.site.mirror is not None and pixel.events.calls:
             pixel.hand_off(wsgi_environ(scope), status=exchange.status)
+
+    def _carry_cookie(self, root: str) -> CarryCookie | None:
+        return for_secret(self._secret, secure=self._https_only, path=root or "/")
+
+
+_COOKIE_MARK = COOKIE_NAME.encode("latin-1") + b"="
+
+
+def _carried(raw: Any) -> str | None:
+    """The carry cookie's value from raw ASGI request headers (``None``: not sent).
+
+    Only a ``Cookie`` header that mentions it is parsed (HTTP/2 may split cookies over several).
+    """
+    for key, value in raw:
+        if key == b"cookie" and _COOKIE_MARK in value:
+            found = cookie_parser(value.decode("latin-1")).get(COOKIE_NAME)
+            if found:
+                return found
+    return None
 
 
 class _Exchange:
@@ -209,6 +198,9 @@ class _Exchange:
         kind = message["type"]
         if kind == "http.response.start":
             self.status = int(message["status"])
+            if self.pixel.settles_nothing(self.status):  # most responses: nothing to do
+                await self.send_next(message)
+                return
             if (
                 self.site.auto_inject
                 and self.pixel.htmx is None
@@ -244,6 +236,8 @@ class _Exchange:
         )
         if pixel.htmx is not None and pixel.htmx.header is not None:
             MutableHeaders(scope=start)["HX-Trigger"] = pixel.htmx.header
+        if pixel.cookie is not None:
+            _send_cookie(MutableHeaders(scope=start), pixel.cookie)
         return new_body
 
     async def _release(self, *, complete: bool) -> None:
@@ -268,6 +262,13 @@ class _Exchange:
         if self.held is not None:
             await self._release(complete=False)
             await self.send_next({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _send_cookie(headers: MutableHeaders, value: str) -> None:
+    """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
+    headers.append("set-cookie", value)
+    headers["vary"] = vary_cookie(headers.get("vary"))
+    headers["cache-control"] = private_cache_control(headers.get("cache-control"))
 
 
 #: The request headers and response headers the middleware reads (ASGI names are lower case).

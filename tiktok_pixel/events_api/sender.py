@@ -36,11 +36,36 @@ logger = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
-    """Sends one batch of ``data[]`` items for one pixel (``EventsApiClient`` is one)."""
+    """Sends one batch of ``data[]`` items for one pixel (``EventsApiClient`` is one).
+
+    Optional methods the sender calls when a transport has them: ``after_fork()`` in a forked
+    child; ``poll(force=closing)`` from the sender's thread after each round, to follow up what
+    was sent (the Celery transport's confirmations); ``unsettled()``, the events still followed up,
+    which ``close()`` waits for within its timeout.
+    """
 
     def send(self, pixel_code: str, events: Sequence[Mapping[str, Any]]) -> SendResult: ...
 
     def close(self) -> None: ...
+
+
+def _transport_poll(transport: object, closing: bool) -> None:
+    """Let a transport follow up what it sent (Celery confirmations); never raises."""
+    poll = getattr(transport, "poll", None)
+    if callable(poll):
+        try:
+            poll(force=closing)
+        except Exception as exc:  # a transport must not kill the thread
+            logger.warning("TikTok Events API: follow-up failed (%s)", type(exc).__name__)
+
+
+def _transport_unsettled(transport: object) -> int:
+    """Events a transport still watches after sending them (0 for HTTP)."""
+    unsettled = getattr(transport, "unsettled", None)
+    try:
+        return int(unsettled()) if callable(unsettled) else 0
+    except Exception:
+        return 0
 
 
 def _transport_after_fork(transport: object) -> None:
@@ -259,8 +284,16 @@ class BackgroundSender:
             self._wake.wait(self.flush_interval)
             self._wake.clear()
             self._drain()
-            if self._stop.is_set() and not self._queue:
+            _transport_poll(self.transport, self._stop.is_set())
+            if self._stop.is_set() and not self._queue and not self._still_watching():
                 return
+
+    def _still_watching(self) -> bool:
+        """At close: keep following up the transport's unconfirmed work until the deadline."""
+        if self._abort.is_set() or not _transport_unsettled(self.transport):
+            return False
+        deadline = self._deadline
+        return deadline is None or time.monotonic() + self.flush_interval < deadline
 
     def _drain(self) -> None:
         queue = self._queue
@@ -427,6 +460,7 @@ class BackgroundSender:
             thread.join(timeout)
             if thread.is_alive():
                 self._abort.set()
+                self._wake.set()
                 thread.join(min(1.0, self.backoff_max))
         alive = thread is not None and thread.is_alive()
         with self._lock:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from ..config import normalise_pixel_code
+from ..config import SettingError, normalise_pixel_code
 
 #: TikTok's Events API 2.0 endpoint (``v1.3`` path).
 DEFAULT_ENDPOINT = "https://business-api.tiktok.com/open_api/v1.3/event/track/"
@@ -43,6 +43,9 @@ SECONDS_BOUNDS: dict[str, tuple[float, float]] = {
     "shutdown_timeout": (0.0, 300.0),
     "log_interval": (1.0, 3600.0),
 }
+#: ``celery_confirm_timeout`` (seconds, or None for off): long enough for a task to wait in the
+#: queue and run its retries, short enough that a lost task is handed over again the same day.
+CONFIRM_BOUNDS: tuple[float, float] = (5.0, 86_400.0)
 #: Whole-number settings: (lowest, highest). A full queue of the largest size holds about
 #: 1.9 GB of events (~1.9 KB each, see docs/events-api.md); 20 retries at the longest backoff
 #: keep a batch for at most 200 minutes.
@@ -54,13 +57,27 @@ INT_BOUNDS: dict[str, tuple[int, int]] = {
 }
 
 
+def _option(name: str) -> str:
+    """How a message names a field when nobody respells it: ``events API option batch_size``."""
+    return f"events API option {name}"
+
+
+def _invalid(name: str, describe: Any) -> SettingError:
+    """A :class:`~tiktok_pixel.config.SettingError` about field ``name``; ``describe(n)`` says
+    what is wrong, naming each field ``f`` as ``n(f)`` (``BATCH_SIZE`` for a settings dict,
+    ``--batch-size`` for the ``send`` command)."""
+    return SettingError(name, describe, _option)
+
+
 def _seconds(name: str, value: object) -> float:
     low, high = SECONDS_BOUNDS[name]
     ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or not low <= value <= high:  # type: ignore[operator]
-        raise ValueError(
-            f"events API option {name} must be a number of seconds from {low:g} to {high:g}, "
-            f"not {value!r}"
+        raise _invalid(
+            name,
+            lambda n: (
+                f"{n(name)} must be a number of seconds from {low:g} to {high:g}, not {value!r}"
+            ),
         )
     return float(value)  # type: ignore[arg-type]
 
@@ -68,10 +85,22 @@ def _seconds(name: str, value: object) -> float:
 def _int_in(name: str, value: object) -> int:
     low, high = INT_BOUNDS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(
-            f"events API option {name} must be a whole number from {low} to {high}, not {value!r}"
+        raise _invalid(
+            name, lambda n: f"{n(name)} must be a whole number from {low} to {high}, not {value!r}"
         )
     return value
+
+
+def confirm_timeout(value: object) -> float:
+    """``celery_confirm_timeout`` checked against :data:`CONFIRM_BOUNDS` (``ValueError``)."""
+    low, high = CONFIRM_BOUNDS
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not low <= value <= high:  # type: ignore[operator]
+        raise ValueError(
+            "events API option celery_confirm_timeout must be None (off) or a number of seconds "
+            f"from {low:g} to {high:g}, not {value!r}"
+        )
+    return float(value)  # type: ignore[arg-type]
 
 
 def check_sender_limits(**values: object) -> None:
@@ -83,8 +112,11 @@ def check_sender_limits(**values: object) -> None:
             _seconds(name, value)
     base, top = values.get("backoff_base"), values.get("backoff_max")
     if isinstance(base, int | float) and isinstance(top, int | float) and base > top:
-        raise ValueError(
-            f"events API option backoff_base ({base:g}) must not exceed backoff_max ({top:g})"
+        raise _invalid(
+            "backoff_base",
+            lambda n: (
+                f"{n('backoff_base')} ({base:g}) must not exceed {n('backoff_max')} ({top:g})"
+            ),
         )
 
 
@@ -127,68 +159,96 @@ class EventsApiConfig:
     #: Reverse proxies in front of the app whose ``X-Forwarded-For`` / ``-Proto`` / ``-Host``
     #: headers are trusted (0: use ``REMOTE_ADDR`` and the request's own host).
     proxy_hops: int = 0
+    #: With ``backend="celery"``: seconds after which a batch handed to the broker and not yet
+    #: finished by a worker (its task state in the result backend) is handed over again.
+    #: None: off (see docs/events-api.md, "Confirmations").
+    celery_confirm_timeout: float | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        if not isinstance(self.access_token_env, str) or not _ENV_NAME.fullmatch(
-            self.access_token_env
-        ):
-            raise ValueError(
-                "events API option access_token_env must be an environment variable name, "
-                f"not {self.access_token_env!r}"
+        env = self.access_token_env
+        if not isinstance(env, str) or not _ENV_NAME.fullmatch(env):
+            raise _invalid(
+                "access_token_env",
+                lambda n: (
+                    f"{n('access_token_env')} must be an environment variable name, not {env!r}"
+                ),
             )
         token = self.access_token
         if token is None:
-            token = os.environ.get(self.access_token_env)
+            token = os.environ.get(env)
         if not isinstance(token, str) or not token.strip():
-            raise ValueError(
-                "the TikTok Events API needs an access token: set the environment variable "
-                f"{self.access_token_env} (or the events API option access_token); generate one "
-                "in TikTok Events Manager > your pixel > Settings"
+            raise _invalid(
+                "access_token",
+                lambda n: (
+                    f"the TikTok Events API needs an access token: set the environment variable "
+                    f"{env} (or the {n('access_token')}); generate one in TikTok Events Manager > "
+                    "your pixel > Settings"
+                ),
             )
         token = token.strip()
         if any(ch.isspace() for ch in token):
             # The message must not quote the token.
-            raise ValueError(
-                "the TikTok Events API access token must be the bare token (no 'Bearer ' prefix, "
-                "no whitespace)"
+            raise _invalid(
+                "access_token",
+                lambda n: (
+                    f"the TikTok Events API access token ({n('access_token')}) must be the bare "
+                    "token (no 'Bearer ' prefix, no whitespace)"
+                ),
             )
         set_(self, "access_token", token)
         codes = self.pixel_codes
         if isinstance(codes, str):
             codes = (codes,)
         if not isinstance(codes, tuple | list):
-            raise ValueError(
-                f"events API option pixel_codes must be a string or a list, not {codes!r}"
+            raise _invalid(
+                "pixel_codes",
+                lambda n: f"{n('pixel_codes')} must be a string or a list, not {codes!r}",
             )
-        set_(self, "pixel_codes", tuple(dict.fromkeys(normalise_pixel_code(c) for c in codes)))
-        if not isinstance(self.endpoint, str) or not _ENDPOINT.fullmatch(self.endpoint):
-            raise ValueError(
-                f"events API option endpoint must be an http(s) URL, not {self.endpoint!r}"
+        try:
+            set_(self, "pixel_codes", tuple(dict.fromkeys(map(normalise_pixel_code, codes))))
+        except ValueError as exc:
+            message = str(exc)
+            raise _invalid("pixel_codes", lambda n: f"{n('pixel_codes')}: {message}") from None
+        endpoint = self.endpoint
+        if not isinstance(endpoint, str) or not _ENDPOINT.fullmatch(endpoint):
+            raise _invalid(
+                "endpoint", lambda n: f"{n('endpoint')} must be an http(s) URL, not {endpoint!r}"
             )
-        if self.test_event_code is not None and (
-            not isinstance(self.test_event_code, str) or not self.test_event_code.strip()
-        ):
-            raise ValueError(
-                "events API option test_event_code must be a non-empty string or None, "
-                f"not {self.test_event_code!r}"
+        code = self.test_event_code
+        if code is not None and (not isinstance(code, str) or not code.strip()):
+            raise _invalid(
+                "test_event_code",
+                lambda n: (
+                    f"{n('test_event_code')} must be a non-empty string or None, not {code!r}"
+                ),
             )
-        if self.test_event_code is not None:
-            set_(self, "test_event_code", self.test_event_code.strip())
-        if self.limited_data_use not in (None, True, False):
-            raise ValueError(
-                "events API option limited_data_use must be True, False or None, "
-                f"not {self.limited_data_use!r}"
+        if code is not None:
+            set_(self, "test_event_code", code.strip())
+        ldu = self.limited_data_use
+        if ldu not in (None, True, False):
+            raise _invalid(
+                "limited_data_use",
+                lambda n: f"{n('limited_data_use')} must be True, False or None, not {ldu!r}",
             )
-        if self.backend not in ("thread", "celery"):
-            raise ValueError(
-                f"events API option backend must be 'thread' or 'celery', not {self.backend!r}"
+        backend = self.backend
+        if backend not in ("thread", "celery"):
+            raise _invalid(
+                "backend",
+                lambda n: f"{n('backend')} must be 'thread' or 'celery', not {backend!r}",
             )
         for name in INT_BOUNDS:
             _int_in(name, getattr(self, name))
         for name in SECONDS_BOUNDS:
             set_(self, name, _seconds(name, getattr(self, name)))
         check_sender_limits(backoff_base=self.backoff_base, backoff_max=self.backoff_max)
+        if self.celery_confirm_timeout is not None:
+            set_(self, "celery_confirm_timeout", confirm_timeout(self.celery_confirm_timeout))
+            if self.backend != "celery":
+                raise ValueError(
+                    "events API option celery_confirm_timeout only applies with backend "
+                    f"'celery', not {self.backend!r}"
+                )
 
     def with_changes(self, **changes: Any) -> EventsApiConfig:
         """A copy with some fields changed, validated again."""
@@ -214,6 +274,7 @@ class EventsApiConfig:
             raise ValueError(f"{source} must be a dict of options, not {type(settings).__name__}")
         known = {f.name for f in fields(cls) if f.init}
         values: dict[str, Any] = {}
+        written: dict[str, str] = {}  # field -> the key as given, for the messages
         unknown = []
         for key, value in settings.items():
             name = key.lower() if isinstance(key, str) else key
@@ -223,6 +284,7 @@ class EventsApiConfig:
                 raise ValueError(f"{source}: option {name.upper()} is given twice")
             else:
                 values[name] = value
+                written[name] = key
         if unknown:
             raise ValueError(
                 f"unknown events API option(s) in {source}: {', '.join(sorted(unknown))}; known "
@@ -230,5 +292,6 @@ class EventsApiConfig:
             )
         try:
             return cls(**values)
-        except ValueError as exc:
-            raise ValueError(f"{source}: {exc}") from None
+        except SettingError as exc:
+            spelled = exc.spelled(lambda name: written.get(name, name.upper()))
+            raise ValueError(f"{source}: {spelled}") from None

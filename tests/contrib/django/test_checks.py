@@ -57,11 +57,11 @@ def test_an_unknown_option_is_reported_with_a_suggestion(settings) -> None:
 @pytest.mark.parametrize(
     ("options", "needle"),
     [
-        ({"USE_EXISTING": "yes"}, "use_existing_pixel must be True or False, not 'yes'"),
-        ({"INLINE": 0}, "inline must be True or False"),
-        ({"CONSENT": "granted"}, "consent must be None or 'hold'"),
-        ({"DEFAULT_CURRENCY": "EURO"}, "default_currency 'EURO'"),
-        ({"SDK_URL": "javascript:alert(1)"}, "sdk_url must be"),
+        ({"USE_EXISTING": "yes"}, "['USE_EXISTING'] must be True or False, not 'yes'"),
+        ({"INLINE": 0}, "['INLINE'] must be True or False"),
+        ({"CONSENT": "granted"}, "['CONSENT'] must be None or 'hold'"),
+        ({"DEFAULT_CURRENCY": "EURO"}, "['DEFAULT_CURRENCY'] 'EURO'"),
+        ({"SDK_URL": "javascript:alert(1)"}, "['SDK_URL'] must be"),
         ({"ENABLED": "no"}, "['ENABLED'] must be True or False, not 'no'"),
         ({"AUTO_INJECT": 1}, "['AUTO_INJECT'] must be True or False"),
         ({"NONCE": 42}, "['NONCE'] must be a callable"),
@@ -109,8 +109,8 @@ def test_auto_inject_without_the_middleware_is_an_error(settings) -> None:
 
 
 def test_middleware_order(settings) -> None:
-    settings.MIDDLEWARE = [MIDDLEWARE, SESSIONS]
-    assert "SessionMiddleware" in only("tiktok_pixel.W002").msg
+    settings.MIDDLEWARE = [MIDDLEWARE]  # carrying calls over a redirect needs no session
+    assert ids() == []
     settings.MIDDLEWARE = [SESSIONS, MIDDLEWARE, CSP]
     assert f"after {CSP!r}" in only("tiktok_pixel.W003").hint
     settings.MIDDLEWARE = [SESSIONS, CSP, MIDDLEWARE]

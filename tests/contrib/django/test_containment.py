@@ -1,7 +1,7 @@
 """Containment in Django: a fault in tracking code never fails the request.
 
 Each fault (a mapping callable that raises, a phone library error, a non-serialisable custom
-property, a broken session value) gives a 200 page with the rest of the pixel intact and exactly
+property, a broken carry cookie) gives a 200 page with the rest of the pixel intact and exactly
 one logged warning.
 """
 
@@ -17,16 +17,16 @@ from django.shortcuts import render
 from django.test import Client
 from django.urls import path
 
+from tests.carry_forge import COOKIE_NAME, forge
 from tests.conftest import CODE
 from tests.contrib.faults import (
     FAULTS,
-    POISONED_SESSION_VALUE,
+    POISONED_CARRY,
     assert_contained,
     faulty_mappings,
     pixel_warnings,
     track_with_fault,
 )
-from tiktok_pixel.carry import SESSION_KEY
 
 
 def fault(request: HttpRequest, kind: str) -> HttpResponse:
@@ -48,11 +48,8 @@ def faulty_settings(settings) -> None:
 def test_a_fault_gives_a_200_page_with_the_rest_of_the_pixel_and_one_warning(
     client: Client, caplog: pytest.LogCaptureFixture, kind: str, expected_warning: str
 ) -> None:
-    if kind == "session":
-        session = client.session
-        session[SESSION_KEY] = POISONED_SESSION_VALUE
-        session.save()
-        client.cookies[django_settings.SESSION_COOKIE_NAME] = session.session_key
+    if kind == "cookie":  # signed with the site's key: only the entries are wrong
+        client.cookies[COOKIE_NAME] = forge(django_settings.SECRET_KEY, POISONED_CARRY)
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
         response = client.get(f"/fault/{kind}/")

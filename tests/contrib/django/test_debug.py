@@ -11,9 +11,8 @@ import pytest
 
 from tests.conftest import CODE
 from tests.contrib.django.pages import html_of, page_calls
-from tests.contrib.django.test_pages import put_in_session
+from tests.contrib.django.test_pages import carried, put_carried
 from tiktok_pixel import Call
-from tiktok_pixel.carry import SESSION_KEY
 from tiktok_pixel.fragment import FINDINGS_ATTRIBUTE
 from tiktok_pixel.testing import calls_in
 
@@ -28,7 +27,7 @@ def debug(settings) -> None:
 
 
 def test_carried_calls_are_validated_with_the_pages_own(client, caplog) -> None:
-    put_in_session(
+    put_carried(
         client,
         [
             Call("track", "PlaceAnOrder", {"currency": "EUR"}, "order-1").to_dict(),
@@ -60,12 +59,12 @@ def test_carried_calls_are_validated_with_the_pages_own(client, caplog) -> None:
         "PlaceAnOrder",
         "ViewContent",
     ]
-    assert SESSION_KEY not in client.session
+    assert carried(client) == []  # shown: the cookie is deleted
 
 
 def test_no_block_without_debug(client, settings, caplog) -> None:
     settings.TIKTOK_PIXEL = {"PIXEL_CODE": CODE}
-    put_in_session(client, [Call("track", "PlaceAnOrder", {}, "order-1").to_dict()])
+    put_carried(client, [Call("track", "PlaceAnOrder", {}, "order-1").to_dict()])
     with caplog.at_level(logging.DEBUG, logger="tiktok_pixel"):
         html = html_of(client.get("/thanks/"))
     assert FINDINGS_ATTRIBUTE not in html

@@ -188,7 +188,7 @@ def test_disabled_builds_no_mirror_and_sends_nothing(
     ("events_api", "needle"),
     [
         ({"ACCESS_TOKEN": TOKEN, "BATCH": 5}, "unknown events API option(s)"),
-        ({"ACCESS_TOKEN": TOKEN, "MAX_RETRIES": -1}, "max_retries"),
+        ({"ACCESS_TOKEN": TOKEN, "MAX_RETRIES": -1}, "MAX_RETRIES must be"),
         ({"ENDPOINT": "http://127.0.0.1:9/"}, "needs an access token"),
         ("https://business-api.tiktok.com", "must be a dict of options"),
     ],

@@ -8,18 +8,21 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
+from tests.carry_forge import COOKIE_NAME, forge, read
 from tests.conftest import CODE
 from tests.contrib.django.pages import html_of, page_calls, page_payload, script_tags
 from tiktok_pixel import hash_field
-from tiktok_pixel.carry import SESSION_KEY
 
 
-def put_in_session(client, value) -> None:
-    """Store ``value`` under the carry key in the test client's (cookie) session."""
-    session = client.session
-    session[SESSION_KEY] = value
-    session.save()
-    client.cookies[django_settings.SESSION_COOKIE_NAME] = session.session_key
+def put_carried(client, value) -> None:
+    """Send ``value`` (carried entries) in a carry cookie signed with the site's key."""
+    client.cookies[COOKIE_NAME] = forge(django_settings.SECRET_KEY, value)
+
+
+def carried(client) -> list:
+    """The entries in the carry cookie the test client holds ([] when it was deleted)."""
+    value = client.cookies[COOKIE_NAME].value if COOKIE_NAME in client.cookies else ""
+    return read(value) if value else []
 
 
 def test_view_tracks_and_the_tag_renders_its_calls(client) -> None:
@@ -51,20 +54,44 @@ def test_each_request_has_its_own_collector(client) -> None:
     assert [c[2]["content_ids"] for c in second] == ["B"]
 
 
-def test_only_hashes_are_kept_in_the_session(client) -> None:
+def test_only_hashes_are_kept_in_the_carry_cookie(client) -> None:
     client.post("/cart/add/", {"email": "jane@example.com", "sku": "S-9", "user": "u-77"})
-    stored = json.dumps(dict(client.session.items()))
-    assert SESSION_KEY in stored
+    stored = json.dumps(carried(client))
+    assert "AddToCart" in stored
     assert "jane@example.com" not in stored and "u-77" not in stored
     assert hash_field("email", "jane@example.com") in stored
 
 
 def test_the_event_id_survives_the_redirect(client) -> None:
     client.post("/cart/add/", {"email": "jane@example.com", "sku": "S-1"})
-    stored = client.session[SESSION_KEY]
+    stored = carried(client)
     [track] = [c for c in stored if c["method"] == "track"]
     [rendered] = [c for c in page_calls(client.get("/thanks/")) if c[0] == "track"]
     assert rendered[3] == {"event_id": track["event_id"]}
+
+
+def test_the_carry_cookie_follows_session_cookie_secure_and_the_script_prefix(
+    client, settings
+) -> None:
+    settings.SESSION_COOKIE_SECURE = True
+    settings.FORCE_SCRIPT_NAME = "/shop/"
+    response = client.post("/cart/add/", {"email": "jane@example.com", "sku": "S-1"})
+    cookie = response.cookies[COOKIE_NAME].output(header="").strip()
+    assert cookie.endswith("; Path=/shop; HttpOnly; SameSite=Lax; Secure")
+    assert "Cookie" in client.get("/thanks/")["Vary"]
+
+
+def test_a_carry_signed_with_a_fallback_secret_is_still_shown(client, settings) -> None:
+    entries = [{"method": "track", "event": "AddToCart", "params": {}, "event_id": "old-1"}]
+    old = forge("an older secret", entries)
+    settings.SECRET_KEY_FALLBACKS = ["an older secret"]
+    client.cookies[COOKIE_NAME] = old
+    assert [c[3] for c in page_calls(client.get("/thanks/")) if c[0] == "track"] == [
+        {"event_id": "old-1"}
+    ]
+    settings.SECRET_KEY_FALLBACKS = []
+    client.cookies[COOKIE_NAME] = old
+    assert page_calls(client.get("/thanks/")) == []
 
 
 def test_carried_calls_wait_for_a_page_that_renders_the_pixel(client) -> None:
@@ -79,7 +106,7 @@ def test_disabled_renders_nothing_and_keeps_nothing(client, settings) -> None:
     assert script_tags(html_of(client.get("/product/SKU-1/"))) == []
     response = client.post("/cart/add/", {"email": "jane@example.com", "sku": "S-1"})
     assert response.status_code == 302
-    assert django_settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not response.cookies  # no carry cookie, no session
     assert script_tags(html_of(client.get("/thanks/"))) == []
 
 

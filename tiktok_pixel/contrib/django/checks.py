@@ -15,7 +15,7 @@ E008    (from the staticfiles finder) ``static/tiktok_pixel.js`` missing from th
 E009    ``EVENTS_API`` is invalid: not a dict, an unknown option, a bad value, no access token
 E010    ``CONSENT_GRANTED`` is not a callable (or a dotted path to one)
 W001    the middleware is missing: no ``request.tiktok_pixel``, nothing carried over redirects
-W002    no session before the middleware: calls made before a redirect are lost
+W002    (retired: calls carried over a redirect no longer need a session)
 W003    the middleware runs outside django-csp's: its nonce cannot reach the CSP header
 W004    a Jinja2 backend without ``tiktok_pixel()``
 W005    ``EVENTS_API`` with ``CONSENT: "hold"`` but no ``CONSENT_GRANTED``: nothing is mirrored
@@ -36,7 +36,6 @@ from .static_script import FINDER, MISSING_SCRIPT_HINT, finder_installed, view_u
 MIDDLEWARE = "tiktok_pixel.contrib.django.middleware.TikTokPixelMiddleware"
 CONTEXT_PROCESSOR = "tiktok_pixel.contrib.django.context_processors.tiktok_pixel"
 JINJA2_ENVIRONMENT = "tiktok_pixel.contrib.django.jinja2.environment"
-SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
 
 
@@ -72,7 +71,7 @@ def check_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
     else:
         messages.extend(_middleware_order(middleware))
-    if not found.inline and not finder_installed() and view_url() is None:
+    if not found.config.inline and not finder_installed() and view_url() is None:
         messages.append(
             Error(
                 MISSING_SCRIPT_HINT,
@@ -104,17 +103,6 @@ def check_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 def _middleware_order(middleware: list[str]) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     ours = middleware.index(MIDDLEWARE)
-    if SESSION_MIDDLEWARE not in middleware[:ours]:
-        messages.append(
-            Warning(
-                f"{SESSION_MIDDLEWARE} is not in MIDDLEWARE before {MIDDLEWARE}: calls made in a "
-                "request that ends in a redirect cannot be kept for the next page.",
-                hint=f"Install django.contrib.sessions and list {SESSION_MIDDLEWARE!r} before "
-                f"{MIDDLEWARE!r}.",
-                obj=SETTING,
-                id="tiktok_pixel.W002",
-            )
-        )
     if CSP_MIDDLEWARE in middleware[ours:]:
         messages.append(
             Warning(

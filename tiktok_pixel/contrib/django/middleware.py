@@ -1,15 +1,17 @@
 """``TikTokPixelMiddleware``: the Django adapter of :mod:`tiktok_pixel.lifecycle`.
 
-Place it after ``SessionMiddleware`` (the session carries calls across redirects) and after
-django-csp's ``CSPMiddleware`` (its nonce must be read before the CSP header is written)::
+Place it after django-csp's ``CSPMiddleware`` (its nonce must be read before the CSP header is
+written)::
 
     MIDDLEWARE = [
         ...,
-        "django.contrib.sessions.middleware.SessionMiddleware",
         "csp.middleware.CSPMiddleware",
         ...,
         "tiktok_pixel.contrib.django.middleware.TikTokPixelMiddleware",
     ]
+
+Calls carried across a redirect travel in a cookie of ours signed with a key derived from
+``SECRET_KEY`` (:mod:`tiktok_pixel.carry_cookie`): no session is read or written.
 
 Nothing here may fail a request: only a broken ``TIKTOK_PIXEL`` setting raises
 (``ImproperlyConfigured``), loudly, at start-up or on the first request.
@@ -18,15 +20,15 @@ Nothing here may fail a request: only a broken ``TIKTOK_PIXEL`` setting raises
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from http.cookies import Morsel
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
 
-from ...carry import SESSION_KEY
+from ...carry_cookie import COOKIE_NAME, private_cache_control, vary_cookie
 from .conf import get_settings
 from .page import request_pixel
 from .site import get_mirror
@@ -60,13 +62,15 @@ class TikTokPixelMiddleware:
         return self._finish(request, self.get_response(request))
 
     async def _call_async(self, request: HttpRequest) -> HttpResponseBase:
-        await _load_session(request)
         request_pixel(request)
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         return self._finish(request, await get_response(request))
 
     def _finish(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         pixel = request_pixel(request)  # the view may have replaced its collector
+        if pixel.settles_nothing(response.status_code):
+            pixel.hand_off(request.META, status=response.status_code)
+            return response
         new_body = pixel.respond(
             status=response.status_code,
             content_type=response.get("Content-Type"),
@@ -86,6 +90,8 @@ class TikTokPixelMiddleware:
                 del response["ETag"]  # a validator of the old body is wrong now
         if pixel.htmx is not None and pixel.htmx.header is not None:
             response["HX-Trigger"] = pixel.htmx.header
+        if pixel.cookie is not None:
+            _send_cookie(response, pixel.cookie)
         pixel.hand_off(request.META, status=response.status_code)
         return response
 
@@ -99,25 +105,25 @@ class TikTokPixelMiddleware:
             request_pixel(request).fail()
 
 
-async def _load_session(request: HttpRequest) -> None:
-    """Load the visitor's session before the view, through Django's async session API.
+class _BuiltCookie(Morsel[str]):
+    """A cookie whose ``Set-Cookie`` value the core built already (no attribute is rebuilt).
 
-    The pixel reads it (calls carried from a redirect) from templates and the response, which
-    run in the event loop under ASGI, where Django refuses a database or cache query: loading it
-    here keeps that from ever happening. Looking leaves ``session.accessed`` as it was, so a page
-    that finds nothing does not get ``Vary: Cookie``. No session cookie: nothing to load.
+    Its ``value`` is the cookie's value, for code that reads ``response.cookies`` (the test
+    client's cookie jar).
     """
-    session = getattr(request, "session", None)
-    if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return
-    has_key = getattr(session, "ahas_key", None)  # Django 5.0+
-    if has_key is None:
-        return
-    accessed = getattr(session, "accessed", None)
-    try:
-        await has_key(SESSION_KEY)
-    except Exception:  # a broken session: the pixel's own look finds nothing
-        return
-    finally:
-        if accessed is not None:
-            session.accessed = accessed
+
+    def __init__(self, header: str) -> None:
+        super().__init__()
+        value = header.partition(";")[0].partition("=")[2]
+        self.set(COOKIE_NAME, value, value)
+        self._header = header
+
+    def OutputString(self, attrs: Any = None) -> str:
+        return self._header
+
+
+def _send_cookie(response: HttpResponseBase, header: str) -> None:
+    """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
+    response.cookies[COOKIE_NAME] = _BuiltCookie(header)
+    response["Vary"] = vary_cookie(response.get("Vary"))
+    response["Cache-Control"] = private_cache_control(response.get("Cache-Control"))

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from markupsafe import Markup
 
 from ... import htmx
+from ...carry_cookie import COOKIE_NAME
 from ...collector import PageEvents
 from ...failures import log_render_failure
 from ...lifecycle import RequestPixel
-from .site import get_site
+from .site import carry_cookie, get_site
 
 STATE_ATTRIBUTE = "_tiktok_pixel_state"
 COLLECTOR_ATTRIBUTE = "tiktok_pixel"
@@ -29,12 +29,12 @@ def request_pixel(request: Any) -> RequestPixel:
     if found is None:
         found = get_site().begin(
             request,
-            session=lambda: getattr(request, "session", None),
-            session_cookie=settings.SESSION_COOKIE_NAME in getattr(request, "COOKIES", {}),
+            carrier=lambda: carry_cookie(request),
+            carried=getattr(request, "COOKIES", {}).get(COOKIE_NAME),
         )
-        headers = getattr(request, "headers", None)
-        if headers is not None:
-            found.htmx = htmx.exchange(headers.get)
+        meta = getattr(request, "META", None)
+        if meta is not None and "HTTP_HX_REQUEST" in meta:  # only then can it be htmx
+            found.htmx = htmx.exchange(request.headers.get)
         setattr(request, STATE_ATTRIBUTE, found)
         setattr(request, COLLECTOR_ATTRIBUTE, found.events)
     events = getattr(request, COLLECTOR_ATTRIBUTE, None)

@@ -1,4 +1,4 @@
-"""The site's :class:`~tiktok_pixel.lifecycle.Site` and its one Events API mirror.
+"""The site's :class:`~tiktok_pixel.lifecycle.Site`, its one Events API mirror, its carry cookie.
 
 Both are built on first use from the validated ``TIKTOK_PIXEL`` setting and live as long as it:
 when a setting changes (``override_settings`` in tests, autoreload) the site is rebuilt, and
@@ -13,20 +13,17 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
-from ...config import PixelConfig
-from ...handoff import build_mirror, consent_hold_unanswered, warn_consent_hold
+from ...carry_cookie import CarryCookie, for_secret
 from ...lifecycle import Site
-from .conf import SETTING, SOURCE, get_settings
+from .conf import SETTING, get_settings
 from .static_script import script_url
 
 if TYPE_CHECKING:
     from ...events_api import EventsApiMirror
-
-#: What pages render with when the pixel is disabled and has no code: calls are only collected.
-_DISABLED = PixelConfig(use_existing_pixel=True)
 
 _lock = threading.RLock()  # building the site builds the mirror
 _UNBUILT: Any = object()
@@ -56,38 +53,33 @@ def get_mirror() -> EventsApiMirror | None:
     return _cached("mirror", _build_mirror)  # type: ignore[no-any-return]
 
 
-def _build_site() -> Site:
-    found = get_settings()
-    config = found.config or _DISABLED
-    url = None
-    if found.enabled and not config.inline:
-        url = script_url()  # the URLconf and staticfiles are ready by the first request
-    return Site(
-        config,
-        enabled=found.enabled,
-        auto_inject=found.auto_inject,
-        nonce=found.nonce,
-        mirror=get_mirror(),
-        consent_granted=found.consent_granted,
-        script_url=url,
+def carry_cookie(request: Any) -> CarryCookie | None:
+    """The carry cookie of ``request``'s site: signed with ``SECRET_KEY`` (``SECRET_KEY_FALLBACKS``
+    accepted), ``Secure`` as ``SESSION_COOKIE_SECURE``, the path the site is served under
+    (``SCRIPT_NAME``, which Django sets from ``FORCE_SCRIPT_NAME`` when that is set)."""
+    meta = getattr(request, "META", None) or {}
+    prefix = str(meta.get("SCRIPT_NAME") or "").rstrip("/") or "/"
+    return for_secret(
+        settings.SECRET_KEY,
+        fallbacks=getattr(settings, "SECRET_KEY_FALLBACKS", ()),
+        secure=bool(settings.SESSION_COOKIE_SECURE),
+        path=prefix,
     )
 
 
-def _build_mirror() -> EventsApiMirror | None:
+def _build_site() -> Site:
     found = get_settings()
-    if not found.enabled or found.events_api_config is None or found.config is None:
-        return None
+    url = None
+    if found.enabled and not found.config.inline:
+        url = script_url()  # the URLconf and staticfiles are ready by the first request
+    return found.site(mirror=get_mirror(), script_url=url)
+
+
+def _build_mirror() -> EventsApiMirror | None:
     try:
-        mirror = build_mirror(
-            found.config, found.events_api_config, source=f"{SOURCE}['EVENTS_API']"
-        )
+        return get_settings().mirror()
     except ValueError as exc:
         raise ImproperlyConfigured(f"tiktok_pixel: {exc}") from None
-    if consent_hold_unanswered(found.config, found.consent_granted):
-        warn_consent_hold(
-            f"{SOURCE}['CONSENT']", f"{SOURCE}['EVENTS_API']", f"{SOURCE}['CONSENT_GRANTED']"
-        )
-    return mirror
 
 
 def close_mirror(timeout: float | None = None) -> bool:

@@ -1,26 +1,35 @@
 """``TikTokPixel``: the Flask adapter of :mod:`tiktok_pixel.lifecycle`, and ``pixel``.
 
-Each request's :class:`~tiktok_pixel.lifecycle.RequestPixel` lives on ``flask.g``
-(context-local: isolated per request, thread and greenlet), created on first use. This module
-only wires Flask to the lifecycle: the session and its cookie, the nonce, the hooks
-(``after_request`` settles the response before the session is saved, ``got_request_exception``
-marks a failed request, ``teardown_request`` hands the calls to the Events API mirror).
+Each request's :class:`~tiktok_pixel.lifecycle.RequestPixel` lives on the request object
+(isolated per request, thread and greenlet), created on first use. This module
+only wires Flask to the lifecycle: the carry cookie, the nonce, the hooks (``after_request``
+settles the response and sends the carry cookie, ``got_request_exception`` marks a failed
+request, ``teardown_request`` hands the calls to the Events API mirror). Calls carried over a
+redirect travel in a cookie of ours signed with a key derived from ``SECRET_KEY``
+(:mod:`tiktok_pixel.carry_cookie`): the session is never touched.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from flask import Flask, Response, current_app, g, got_request_exception, has_request_context
+from flask import Flask, Request, Response, current_app, got_request_exception
 from flask import request as flask_request
-from flask import session as flask_session
 from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 from ... import htmx
+from ...calls import Call
+from ...carry_cookie import (
+    COOKIE_NAME,
+    CarryCookie,
+    for_secret,
+    private_cache_control,
+    vary_cookie,
+)
 from ...collector import PageEvents
 from ...failures import log_render_failure
 from ...lifecycle import RequestPixel
@@ -33,9 +42,10 @@ logger = logging.getLogger(__name__)
 #: ``app.extensions`` key holding the :class:`PixelState`.
 EXTENSION_NAME = "tiktok_pixel"
 
-_G_NAME = "_tiktok_pixel"
-#: The response status, recorded for the Events API hand-off at the end of the request.
-_G_STATUS = "_tiktok_pixel_status"
+#: The request attribute holding its :class:`RequestPixel`. On the request object itself, not
+#: on ``flask.g``: every ``g`` or ``request.x`` lookup goes through a context-local proxy, which
+#: costs more than the rest of an untracked request's pixel work.
+_ATTR = "_tiktok_pixel"
 
 
 def get_state(app: Flask | None = None) -> PixelState:
@@ -50,41 +60,52 @@ def get_state(app: Flask | None = None) -> PixelState:
         ) from None
 
 
-def _session() -> Any:
-    return flask_session._get_current_object()  # type: ignore[attr-defined]
+def _carrier() -> CarryCookie | None:
+    """The app's carry cookie: signed with ``SECRET_KEY`` (fallbacks accepted), ``Secure`` as
+    ``SESSION_COOKIE_SECURE``, the path the app is mounted at; ``None`` without a secret."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    return for_secret(
+        app.secret_key,
+        fallbacks=config.get("SECRET_KEY_FALLBACKS"),
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        path=flask_request.script_root or "/",
+    )
 
 
 def request_pixel() -> RequestPixel:
     """The current request's :class:`~tiktok_pixel.lifecycle.RequestPixel` (made on first use)."""
-    if not has_request_context():
+    try:
+        request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
+    except RuntimeError:
         raise RuntimeError(
             "tiktok_pixel.contrib.flask.pixel is the collector of the request being handled and "
             "is only available during a request; outside one, build a tiktok_pixel.PageEvents "
             "yourself"
-        )
-    found: RequestPixel | None = g.get(_G_NAME)
-    if found is None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        state = get_state(app)
-        request = flask_request._get_current_object()  # type: ignore[attr-defined]
-        found = RequestPixel(
-            state,
-            request,
-            session=_session,
-            session_cookie=app.session_interface.get_cookie_name(app) in request.cookies,
-            script_url=state.script_url_for(request.script_root),
-        )
-        found.htmx = htmx.exchange(_environ_header(request.environ))
-        setattr(g, _G_NAME, found)
+        ) from None
+    found: RequestPixel | None = getattr(request, _ATTR, None)
+    return found if found is not None else _begin(request)
+
+
+def _begin(request: Request) -> RequestPixel:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = get_state(app)
+    found = RequestPixel(
+        state,
+        request,
+        carrier=_carrier,
+        carried=request.cookies.get(COOKIE_NAME),
+        script_url=state.script_url_for(request.script_root) if state.script_url else None,
+    )
+    environ = request.environ
+    if "HTTP_HX_REQUEST" in environ:  # only then can it be an htmx request
+        found.htmx = htmx.exchange(_environ_header(environ))
+    setattr(request, _ATTR, found)
     return found
 
 
 def _environ_header(environ: Mapping[str, Any]) -> htmx.HeaderGetter:
-    """A request header by name, read straight from the WSGI environ.
-
-    Cheaper than ``request.headers.get`` (which scans every header case-insensitively): an
-    ordinary request only asks whether ``HX-Request`` is there.
-    """
+    """A request header by name, read straight from the WSGI environ."""
 
     def header(name: str) -> str | None:
         value = environ.get("HTTP_" + name.upper().replace("-", "_"))
@@ -98,8 +119,32 @@ def current_events() -> PageEvents:
     return request_pixel().events
 
 
+class _CurrentEvents(LocalProxy):  # type: ignore[type-arg]
+    """A proxy to the current request's ``PageEvents`` whose tracking methods are its own.
+
+    Any attribute works as on ``LocalProxy``; ``track``/``identify``/``segment``, called on every
+    tracked request, skip the proxy's generic attribute lookup.
+    """
+
+    __slots__ = ()
+
+    def track(self, *args: Any, **kwargs: Any) -> str:
+        try:
+            request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
+            found: RequestPixel = getattr(request, _ATTR)
+        except (RuntimeError, AttributeError):  # no request yet, or its first call
+            found = request_pixel()
+        return found.events.track(*args, **kwargs)
+
+    def identify(self, **fields: Any) -> dict[str, str]:
+        return request_pixel().events.identify(**fields)
+
+    def segment(self, event: Mapping[str, Any]) -> list[Call]:
+        return request_pixel().events.segment(event)
+
+
 #: The current request's ``PageEvents``: ``pixel.track(...)``, ``pixel.identify(...)``.
-pixel: PageEvents = cast(PageEvents, LocalProxy(current_events))
+pixel: PageEvents = cast(PageEvents, _CurrentEvents(current_events))
 
 
 def render_pixel(nonce: str | None = None) -> Markup:
@@ -110,52 +155,80 @@ def render_pixel(nonce: str | None = None) -> Markup:
     flask-talisman's ``request.csp_nonce``). Outside a request (an e-mail rendered in a CLI
     command) there is nothing to render.
     """
-    if not has_request_context():
+    return _jinja_renderer(None, nonce)
+
+
+def _jinja_renderer(context: Context | None, nonce: str | None) -> Markup:
+    """:func:`render_pixel` as the Jinja environment's ``tiktok_pixel_renderer``."""
+    try:
+        request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
+    except RuntimeError:  # no request: nothing to render
         return Markup("")
     try:
-        return request_pixel().render(nonce)
+        found: RequestPixel | None = getattr(request, _ATTR, None)
+        return (found if found is not None else _begin(request)).render(nonce)
     except Exception as exc:  # request-time: never fail the page
         log_render_failure(exc)
         return Markup("")
 
 
-def _jinja_renderer(context: Context, nonce: str | None) -> Markup:
-    return render_pixel(nonce)
+def _after_request_hook(state: PixelState) -> Callable[[Response], Response]:
+    """The app's ``after_request`` hook: settles the response and sends the carry cookie."""
+    maybe_idle = not state.auto_inject  # then a request that made no call needs nothing
+
+    def after_request(response: Response) -> Response:
+        request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
+        found: RequestPixel | None = getattr(request, _ATTR, None)
+        if found is None:
+            if maybe_idle and "HTTP_HX_REQUEST" not in request.environ:
+                return response  # no call was made and nothing may be injected or sent
+            found = _begin(request)
+        status = response.status_code
+        if found.settles_nothing(status):
+            return response
+        inject = state.auto_inject  # only then is the body read
+        new_body = found.respond(
+            status=status,
+            content_type=response.mimetype,
+            has_location=300 <= status < 400 and "Location" in response.headers,
+            method=request.method,
+            streaming=response.is_streamed or response.direct_passthrough,
+            encoded=inject and "Content-Encoding" in response.headers,
+            body=response.get_data if inject else None,
+            charset=response.mimetype_params.get("charset", "utf-8") if inject else "utf-8",
+            response_headers=response.headers.get,
+        )
+        if new_body is not None:
+            response.set_data(new_body)
+            response.headers.pop("ETag", None)  # a validator of the old body is wrong now
+        if found.htmx is not None and found.htmx.header is not None:
+            response.headers["HX-Trigger"] = found.htmx.header
+        if found.cookie is not None:
+            _send_cookie(response, found.cookie)
+        return response
+
+    return after_request
 
 
-def _after_request(response: Response) -> Response:
-    found: RequestPixel | None = g.get(_G_NAME)
-    if found is None:
-        state = get_state()
-        if not (state.enabled and (state.auto_inject or _htmx_request())):
-            return response  # no call was made and nothing may be injected or sent
-        found = request_pixel()
-    status = response.status_code
-    if found.site.mirror is not None:
-        setattr(g, _G_STATUS, status)
-    inject = found.site.auto_inject  # only then is the body read
-    new_body = found.respond(
-        status=status,
-        content_type=response.mimetype,
-        has_location=300 <= status < 400 and "Location" in response.headers,
-        method=found.request.method,
-        streaming=response.is_streamed or response.direct_passthrough,
-        encoded=inject and "Content-Encoding" in response.headers,
-        body=response.get_data if inject else None,
-        charset=response.mimetype_params.get("charset", "utf-8") if inject else "utf-8",
-        response_headers=response.headers.get,
-    )
-    if new_body is not None:
-        response.set_data(new_body)
-        response.headers.pop("ETag", None)  # a validator of the old body is wrong now
-    if found.htmx is not None and found.htmx.header is not None:
-        response.headers["HX-Trigger"] = found.htmx.header
-    return response
-
-
-def _htmx_request() -> bool:
-    """An htmx request may have calls waiting from a redirect to send in its HX-Trigger."""
-    return htmx.exchange(_environ_header(flask_request.environ)) is not None
+def _send_cookie(response: Response, value: str) -> None:
+    """Set or delete the carry cookie; the response now depends on the visitor's cookies."""
+    headers = response.headers
+    headers.add("Set-Cookie", value)
+    vary = cache = None
+    for name, found in headers.items():  # one pass: Headers.get scans, and raises when missing
+        lower = name.lower()
+        if lower == "vary":
+            vary = found
+        elif lower == "cache-control":
+            cache = found
+    if vary is None:
+        headers.add("Vary", "Cookie")
+    else:
+        headers.set("Vary", vary_cookie(vary))
+    if cache is None:
+        headers.add("Cache-Control", "private")
+    else:
+        headers.set("Cache-Control", private_cache_control(cache))
 
 
 def _request_failed(sender: Flask, exception: BaseException | None = None, **extra: Any) -> None:
@@ -166,9 +239,10 @@ def _request_failed(sender: Flask, exception: BaseException | None = None, **ext
 
 def _hand_off(exc: BaseException | None) -> None:
     """Hand the request's track calls to the Events API mirror (a request that raised: none)."""
-    found: RequestPixel | None = g.get(_G_NAME)
+    request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
+    found: RequestPixel | None = getattr(request, _ATTR, None)
     if found is not None and exc is None:
-        found.hand_off(flask_request.environ, status=g.get(_G_STATUS))
+        found.hand_off(request.environ, status=found.status)
 
 
 class TikTokPixel:
@@ -196,10 +270,11 @@ class TikTokPixel:
         app.extensions[EXTENSION_NAME] = state
         app.jinja_env.add_extension(TikTokPixelExtension)
         app.jinja_env.tiktok_pixel_renderer = _jinja_renderer  # type: ignore[attr-defined]
-        app.after_request(_after_request)
-        got_request_exception.connect(_request_failed, app)
-        if state.mirror is not None:
-            app.teardown_request(_hand_off)
+        if state.enabled:  # disabled: nothing renders, is carried or mirrored
+            app.after_request(_after_request_hook(state))
+            got_request_exception.connect(_request_failed, app)
+            if state.mirror is not None:
+                app.teardown_request(_hand_off)
         if not state.config.inline:
             app.register_blueprint(blueprint)
 

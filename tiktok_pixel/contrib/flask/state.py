@@ -1,40 +1,24 @@
 """``PixelState``: the Flask extension's validated settings, kept on ``app.extensions``.
 
-Built once by ``init_app`` from ``app.config``'s ``TIKTOK_PIXEL_*`` keys, through the option table
-shared with Django (:mod:`tiktok_pixel.contrib.options`), so configuration mistakes fail at
-start-up with a message naming the Flask key.
+Built once by ``init_app`` from ``app.config``'s ``TIKTOK_PIXEL_*`` keys by the builder shared
+with Django and Starlette (:mod:`tiktok_pixel.contrib.options`), so configuration mistakes fail
+at start-up with a ``ValueError`` naming the Flask key.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...handoff import (
-    build_mirror,
-    check_consent_function,
-    consent_hold_unanswered,
-    events_api_config,
-    warn_consent_hold,
-)
-from ...lifecycle import NonceFunction, Site
-from ..options import (
-    ALL_OPTIONS,
-    CONFIG_OPTIONS,
-    config_from_options,
-    flask_key,
-    suggest_option,
-)
+from ...lifecycle import Site
+from ..options import FLASK, build_options
 from .static_script import script_path
 
-__all__ = ["PREFIX", "NonceFunction", "PixelState", "build_state", "flask_options"]
+__all__ = ["PREFIX", "PixelState", "build_state"]
 
 #: Prefix of every Flask config key the extension owns.
-PREFIX = "TIKTOK_PIXEL_"
-
-_FLASK_KEYS: dict[str, str] = {flask_key(option): option for option in ALL_OPTIONS}
+PREFIX = FLASK.key_prefix
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,54 +40,6 @@ class PixelState(Site):
         return script_root + self.script_url
 
 
-def flask_options(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The options set in a Flask config, by their shared (Django) names; ``None`` means unset.
-
-    Raises ``ValueError`` for a ``TIKTOK_PIXEL_*`` key that is no option (a typo).
-    """
-    unknown = sorted(
-        key
-        for key in config
-        if isinstance(key, str) and key.startswith(PREFIX) and key not in _FLASK_KEYS
-    )
-    if unknown:
-        guesses = sorted(
-            {
-                flask_key(guess)
-                for key in unknown
-                if (guess := suggest_option(key[len(PREFIX) :])) is not None
-            }
-        )
-        hint = f"did you mean {', '.join(guesses)}? " if guesses else ""
-        raise ValueError(
-            f"unknown TikTok pixel config key(s) in app.config: {', '.join(unknown)}; "
-            f"{hint}known keys are {', '.join(sorted(_FLASK_KEYS))}"
-        )
-    return {
-        option: config[key]
-        for key, option in _FLASK_KEYS.items()
-        if key in config and config[key] is not None
-    }
-
-
-def _require_bool(key: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"app.config: {key} must be True or False, not {value!r}")
-    return value
-
-
-def _key_hint(message: str) -> str:
-    """Name the Flask keys an error message from ``PixelConfig`` is about."""
-    keys = [
-        flask_key(option)
-        for option, name in CONFIG_OPTIONS.items()
-        if re.search(rf"\b{name}\b", message)
-    ]
-    if not keys and "pixel code" in message:
-        keys = [flask_key("PIXEL_CODE")]
-    return f" (set by {', '.join(keys)})" if keys else ""
-
-
 def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
     """Validate a Flask app's ``TIKTOK_PIXEL_*`` keys into a :class:`PixelState`.
 
@@ -111,55 +47,13 @@ def build_state(config: Mapping[str, Any], *, testing: bool) -> PixelState:
     JavaScript, and the testing helpers read the rendered pixel). The Events API mirror is built
     only when ``TIKTOK_PIXEL_EVENTS_API`` is set and, under ``TESTING``, only when
     ``TIKTOK_PIXEL_ENABLED`` is set to True explicitly: a test suite never sends to TikTok by
-    accident. Raises ``ValueError`` naming the key.
+    accident. Raises ``ValueError`` naming the key, for every problem at once.
     """
-    options = flask_options(config)
-    explicit = "ENABLED" in options
-    if explicit:
-        enabled = _require_bool(flask_key("ENABLED"), options.pop("ENABLED"))
-    else:  # a test set-up without a pixel code has nothing to render: it only collects
-        enabled = not (testing and "PIXEL_CODE" not in options and "USE_EXISTING" not in options)
-    mirroring = enabled and (explicit or not testing)
-    auto_inject = _require_bool(flask_key("AUTO_INJECT"), options.pop("AUTO_INJECT", False))
-    nonce = options.pop("NONCE", None)
-    if nonce is not None and not callable(nonce):
-        raise ValueError(
-            f"app.config: {flask_key('NONCE')} must be a callable(request) -> str returning "
-            f"the request's CSP nonce, not {type(nonce).__name__}: a fixed nonce defeats CSP"
-        )
-    events_api = options.pop("EVENTS_API", None)
-    consent_key = flask_key("CONSENT_GRANTED")
-    try:
-        consent_granted = check_consent_function(
-            options.pop("CONSENT_GRANTED", None), name=consent_key
-        )
-    except ValueError as exc:
-        raise ValueError(f"app.config: {exc}") from None
-    events_api_source = f"app.config[{flask_key('EVENTS_API')!r}]"
-    api_config = (
-        None
-        if events_api is None
-        else events_api_config(events_api, source=events_api_source, require_token=mirroring)
-    )
-    if not enabled and "PIXEL_CODE" not in options:
-        # Disabled without a pixel code: collect calls, never render them.
-        options["USE_EXISTING"] = True
-    try:
-        pixel_config = config_from_options(options, source="app.config", runtime_url=script_path())
-    except ValueError as exc:
-        raise ValueError(f"{exc}{_key_hint(str(exc))}") from None
-    mirror = None
-    if api_config is not None:
-        mirror = build_mirror(pixel_config, api_config, source=events_api_source)
-        if consent_hold_unanswered(pixel_config, consent_granted):
-            warn_consent_hold(flask_key("CONSENT"), flask_key("EVENTS_API"), consent_key)
-    return PixelState(
-        config=pixel_config,
-        enabled=enabled,
-        auto_inject=auto_inject,
-        nonce=nonce,
-        mirror=mirror,
-        consent_granted=consent_granted,
-        script_url=None if pixel_config.inline else pixel_config.runtime_url,
-        events_api=events_api,
+    given = {k: v for k, v in config.items() if isinstance(k, str) and k.startswith(PREFIX)}
+    options = build_options(given, FLASK, runtime_url=script_path(), testing=testing)
+    return options.site(
+        PixelState,
+        mirror=options.mirror(),
+        script_url=None if options.config.inline else options.config.runtime_url,
+        events_api=options.events_api,
     )
