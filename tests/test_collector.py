@@ -239,7 +239,7 @@ def test_unexpected_errors_are_contained(
     with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
         fields = page.identify(phone_number="+44 7700 900123", email="a@b.co")
         assert page.track("Lead", value=BadStr(), event_id=BadStr()) is not None
-        monkeypatch.setattr("tiktok_pixel.collector.coerce_params", broken_parse)
+        monkeypatch.setattr("tiktok_pixel.collector.coerce_and_guard", broken_parse)
         assert page.track("Lead", event_id="kept-1") == "kept-1"  # dropped, the id still returned
         assert isinstance(page.track("Lead"), str)
     assert list(fields) == ["email"]  # the failing field is dropped, the rest kept

@@ -19,8 +19,8 @@ from .event_ids import new_event_id
 from .failures import describe_failure
 from .fragment import render_page
 from .hashing import HASHED_FIELDS, hash_identity
-from .params import Problems, coerce_params, to_text
-from .pii_policy import PiiError, guard_params
+from .params import Problems, to_text
+from .pii_policy import PiiError, coerce_and_guard
 from .segment import map_event
 from .standard_events import similar_standard_event
 
@@ -164,9 +164,9 @@ class PageEvents:
                 "shop_id": shop_id,
                 **custom,
             }
-            params = coerce_params(raw, problems)
-            # Personal data under any other name or at any depth: hashed, moved or dropped here.
-            params, moved = guard_params(name, params, self.config.privacy, taken=identity)
+            # Coerced, and personal data under any other name or at any depth hashed, moved or
+            # dropped, in one walk over the params.
+            params, moved = coerce_and_guard(name, raw, problems, self.config.privacy, identity)
             for key, value in moved.items():
                 identity.setdefault(key, value)
             if identity:

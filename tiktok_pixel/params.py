@@ -9,7 +9,7 @@ report, never raised into the page.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -133,7 +133,13 @@ def _why_not(name: str, value: object, kind: str) -> str:
     return f"{name} is not {kind}"
 
 
-def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any] | None:
+def _coerce_item(
+    index: int,
+    item: object,
+    problems: Problems,
+    known: Container[object] = (),
+    notes: list[Any] | None = None,
+) -> dict[str, Any] | None:
     if not isinstance(item, dict) and not isinstance(item, Mapping):  # dict: the fast path
         problems.append(f"contents[{index}] is not an object")
         return None
@@ -151,17 +157,30 @@ def _coerce_item(index: int, item: object, problems: Problems) -> dict[str, Any]
                 problems.append(_why_not(f"contents[{index}].{key}", raw, "a string"))
             else:
                 out[key] = text
+                if notes is not None and text not in known:
+                    notes.append(text)
         elif not isinstance(key, str) or not valid_text(key):
             problems.append(f"contents[{index}] has a key that is not valid text")
         elif (why := json_problem(raw)) is None:
             out[key] = raw
+            if notes is not None:
+                notes.append((key, raw))
         else:
             problems.append(f"contents[{index}].{key} {why}")
     return out
 
 
-def coerce_param(name: str, value: object, problems: Problems) -> Any:
-    """The value to send for ``name``, or ``None`` (with a problem noted) to leave it out."""
+def coerce_param(
+    name: str,
+    value: object,
+    problems: Problems,
+    known: Container[object] = (),
+    notes: list[Any] | None = None,
+) -> Any:
+    """The value to send for ``name``, or ``None`` (with a problem noted) to leave it out.
+
+    With ``notes``, what a later check must look at is noted there (see :func:`coerce_params`).
+    """
     if name in NUMBER_PARAMS:
         return _number(name, value, problems)
     if name == "currency":
@@ -175,37 +194,57 @@ def coerce_param(name: str, value: object, problems: Problems) -> Any:
         text = to_text(value)
         if text is None:
             problems.append(_why_not(name, value, "a string"))
+        elif notes is not None and text not in known:
+            notes.append(text)
         return text
     if name == "content_ids":
         if isinstance(value, list | tuple):
-            ids = [to_text(v) for v in value]
-            if any(i is None for i in ids):
+            ids = [i for i in map(to_text, value) if i is not None]
+            if len(ids) < len(value):
                 problems.append("content_ids holds a value that is not a string")
-            return [i for i in ids if i is not None] or None
+            if notes is not None:
+                notes.extend(ids)
+            return ids or None
         text = to_text(value)
         if text is None:
             problems.append("content_ids is not a string or list of strings")
+        elif notes is not None and text not in known:
+            notes.append(text)
         return text
     if name == "contents":
         if not isinstance(value, list | tuple):
             problems.append("contents is not a list")
             return None
-        items = [_coerce_item(i, item, problems) for i, item in enumerate(value)]
+        items = [_coerce_item(i, item, problems, known, notes) for i, item in enumerate(value)]
         return [item for item in items if item is not None]
     why = json_problem(value)
     if why is None:
+        if notes is not None:
+            notes.append((name, value))
         return value
     problems.append(f"{name} {why}")
     return None
 
 
-def coerce_params(raw: Mapping[str, object], problems: Problems) -> dict[str, Any]:
-    """Coerce every parameter of ``raw``, leaving out ``None`` values and unusable ones."""
+def coerce_params(
+    raw: Mapping[str, object],
+    problems: Problems,
+    known: Container[object] = (),
+    notes: list[Any] | None = None,
+) -> dict[str, Any]:
+    """Coerce every parameter of ``raw``, leaving out ``None`` values and unusable ones.
+
+    With ``notes``, the walk also notes what a later check (the privacy guard) must look at, so
+    that check needs no second walk: each string sent under a documented key that is not in
+    ``known`` (strings checked before), and ``(key, value)`` for each key the walk does not know
+    (custom params, extra contents fields), sent as it is. Numbers under documented keys and
+    currency codes are not noted: they cannot hold an email, a phone number or a URL.
+    """
     params: dict[str, Any] = {}
     for name, value in raw.items():
         if value is None:
             continue
-        coerced = coerce_param(name, value, problems)
+        coerced = coerce_param(name, value, problems, known, notes)
         if coerced is not None:
             params[name] = coerced
     return params

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, cast
 
 from .hashing import InvalidIdentity, normalise_phone, sha256_hex
+from .params import Problems, coerce_params
 from .pii_detect import (
     CLEAN_KEYS,
     IDENTIFY_FIELD,
@@ -141,27 +142,47 @@ def _string_dirty(text: str, region: str | None) -> bool:
     return text_kind(text, region) is not None
 
 
-#: Values seen before that hold nothing suspect at all: strings without ``@ % ? #`` or a
-#: phone-like run (and short ones), and numbers (only ever personal data under a personal key,
-#: which is checked separately). A set, so a repeated product name, SKU or price costs one
-#: lookup, and a whole contents item one ``issuperset``. Bounded: cleared when full.
+#: Values checked clean and seen more than once: strings without ``@ % ? #`` or a phone-like
+#: run (catalogue values such as SKUs, product names, content types) and numbers (only ever
+#: personal data under a personal key, which is checked separately). A set, so a repeated value
+#: costs the guard one lookup (done by the coercion walk, see :func:`coerce_and_guard`) and a
+#: whole contents item one ``issuperset``. Bounded: cleared when full.
 _CLEAN_TEXT: set[object] = set()
 _CLEAN_TEXT_SIZE: Final = 8192
 _CLEAN_TEXT_LENGTH: Final = 120
+#: Strings checked clean once (order ids, one-off descriptions), moved to :data:`_CLEAN_TEXT`
+#: when seen again. Small and cleared when full, so a stream of one-off values neither crowds
+#: out the repeated ones nor keeps thousands of dead strings alive.
+_FRESH_TEXT: set[str] = set()
+_FRESH_TEXT_SIZE: Final = 256
 _MISSING: Final = object()
 #: What :func:`guard_params` returns as the identity when nothing moved (read-only, shared, so
 #: the common case allocates nothing).
 _NO_IDENTITY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
-def _text_dirty(text: str, region: str | None) -> bool:
-    if PLAIN(text) is not None or SUSPECT(text) is None:
-        if len(text) <= _CLEAN_TEXT_LENGTH:
-            if len(_CLEAN_TEXT) >= _CLEAN_TEXT_SIZE:
-                _CLEAN_TEXT.clear()
-            _CLEAN_TEXT.add(text)
+def _text_dirty(
+    text: str,
+    region: str | None,
+    *,
+    _fresh: set[str] = _FRESH_TEXT,
+    _clean: set[object] = _CLEAN_TEXT,
+    _plain: Callable[[str], object] = PLAIN,
+    _suspect: Callable[[str], object] = SUSPECT,
+) -> bool:
+    """Could the guard change ``text``? Remembers clean strings (see :data:`_FRESH_TEXT`)."""
+    if text in _fresh:  # checked clean before: a repeated value now
+        if len(_clean) >= _CLEAN_TEXT_SIZE:
+            _clean.clear()
+        _clean.add(text)
         return False
-    return _string_dirty(text, region)
+    if _plain(text) is None and _suspect(text) is not None:
+        return _string_dirty(text, region)
+    if len(text) <= _CLEAN_TEXT_LENGTH:
+        if len(_fresh) >= _FRESH_TEXT_SIZE:
+            _fresh.clear()
+        _fresh.add(text)
+    return False
 
 
 def _dirty(
@@ -256,7 +277,7 @@ def _dirty_walk(
                     key_class = _keys.get(key, _missing)
                     if key_class is _missing:
                         key_class = key_kind(key)
-                    if key_class is not None and _holds_data(item):
+                    if key_class is not None and (key_class == "key" or _holds_data(item)):
                         return True
             items = node.values()
         elif kind is _list or kind is _tuple:
@@ -411,6 +432,63 @@ def guard_params(
     """
     if not _dirty(params, settings.region):
         return params, _NO_IDENTITY
+    return _apply(event, params, settings, taken)
+
+
+def coerce_and_guard(
+    event: str,
+    raw: Mapping[str, object],
+    problems: Problems,
+    settings: PrivacySettings = DEFAULT_PRIVACY,
+    taken: Collection[str] = (),
+) -> tuple[dict[str, Any], Mapping[str, Any]]:
+    """:func:`~tiktok_pixel.params.coerce_params` then :func:`guard_params`, in one walk.
+
+    What ``track`` calls: the coercion visits every value anyway, so it notes for the guard the
+    strings not seen clean before and the entries under keys it does not know; a call whose
+    strings were all seen before and whose keys are all documented costs the guard only that.
+    """
+    notes: list[Any] = []
+    params = coerce_params(raw, problems, _CLEAN_TEXT, notes)
+    for note in notes:
+        if type(note) is str:
+            # inlined from _text_dirty for its commonest case, a fresh id or code
+            if note not in _FRESH_TEXT and PLAIN(note) is not None:
+                if len(note) <= _CLEAN_TEXT_LENGTH:
+                    if len(_FRESH_TEXT) >= _FRESH_TEXT_SIZE:
+                        _FRESH_TEXT.clear()
+                    _FRESH_TEXT.add(note)
+            elif _text_dirty(note, settings.region):
+                return _apply(event, params, settings, taken)
+        elif _entry_dirty(note, settings.region):
+            return _apply(event, params, settings, taken)
+    return params, _NO_IDENTITY
+
+
+def _entry_dirty(
+    entry: tuple[Any, Any],
+    region: str | None,
+    *,
+    _keys: dict[object, str | None] = KEY_CACHE,
+    _clean: set[object] = _CLEAN_TEXT,
+    _missing: object = _MISSING,
+) -> bool:
+    """Could the guard change a ``(key, value)`` under a key the coercion does not know?"""
+    key, value = entry
+    kind = _keys.get(key, _missing)
+    if kind is _missing:
+        kind = key_kind(key)
+    if kind is not None and (kind == "key" or _holds_data(value)):
+        return True
+    if type(value) is str:
+        return value not in _clean and _text_dirty(value, region)
+    return _dirty_walk(value, region)
+
+
+def _apply(
+    event: str, params: dict[str, Any], settings: PrivacySettings, taken: Collection[str]
+) -> tuple[dict[str, Any], Mapping[str, Any]]:
+    """The careful pass, once a quick check found something that may be personal data."""
     mode = "drop" if settings.policy == "raise" else settings.policy
     redactor = _Redactor(settings, mode, taken)
     cleaned = redactor.params(params)
