@@ -28,24 +28,27 @@ def test_inspector_lists_the_live_calls_with_hashed_identify(browser: Any, shop:
     page = open_shop(browser, shop)
     errors = watch_errors(page)
     buy(page, shop, "mug-stoneware-sand", email="Bo@Example.org", phone="+1 415 555 0199")
-    # consent.js replays the visitor's grant on every page, a moment after the pixel's calls
+    # The held calls go out once consent.js (deferred) replays the visitor's grant.
     try:
         page.wait_for_function(
             "() => document.querySelectorAll('#pixel-inspector .status.sent').length === 2"
-            " && document.querySelector('#pixel-inspector li.call[data-method=grantConsent]')",
+            " && document.querySelector('#pixel-inspector [data-consent=granted]')",
             timeout=20_000,
         )
     except PlaywrightTimeoutError:
         pytest.fail(f"the inspector never showed the settled calls: {page.evaluate(INSPECTED)}")
     panel = page.locator("#pixel-inspector")
     assert panel.is_visible()
-    assert page.evaluate(INSPECTED) == [
+    inspected = page.evaluate(INSPECTED)
+    assert inspected[:4] == [
         ["holdConsent", None, None],
         ["page", None, "sent"],
         ["identify", None, None],
         ["track", "PlaceAnOrder", "sent"],
-        ["grantConsent", None, None],
     ]
+    # The inspector taps the queues. consent.js runs after parsing: when the SDK stand-in had
+    # loaded before that (a busy machine), grantConsent ran at once and never was queued.
+    assert inspected[4:] in ([], [["grantConsent", None, None]]), inspected
     # the inspector saw the calls the stand-in then drained: same event id on both sides
     recorded = page.evaluate("() => window.__pixelInspector.calls.map(c => c.call)")
     sent = page.evaluate("() => window.ttq._standin.log")
