@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish
 
 from tests.conftest import CODE, CODE2
+from tests.contrib.celery_memory import memory_celery
 from tests.events_api.fake_api import TOKEN, FakeEventsApi, Reply
 from tiktok_pixel import PageEvents, PixelConfig
 from tiktok_pixel.contrib import celery as tp_celery
@@ -26,17 +26,7 @@ from tiktok_pixel.events_api import EventsApiConfig, EventsApiMirror, api_event
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[Celery]:
-    app = Celery("tiktok-pixel-tests", broker="memory://", backend="cache+memory://")
-    app.conf.update(
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
-        broker_connection_retry_on_startup=False,
-        worker_hijack_root_logger=False,
-        broker_transport_options={"polling_interval": 0.02},
-    )
-    assert tp_celery.TASK_NAME in app.tasks  # the shared task binds to every app
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=20):
+    with memory_celery("tiktok-pixel-tests") as app:
         yield app
 
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 
 from benchmarks.celery_scale import wait_until
 from tests.conftest import CODE
+from tests.contrib.celery_memory import memory_celery
 from tests.events_api.fake_api import TOKEN, FakeEventsApi
 from tiktok_pixel.contrib import celery as tp_celery
 from tiktok_pixel.contrib.celery_confirm import (
@@ -312,16 +312,7 @@ def test_without_the_option_nothing_is_watched() -> None:
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[Celery]:
-    app = Celery("tiktok-pixel-confirm", broker="memory://", backend="cache+memory://")
-    app.conf.update(
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
-        broker_connection_retry_on_startup=False,
-        worker_hijack_root_logger=False,
-        broker_transport_options={"polling_interval": 0.02},
-    )
-    with start_worker(app, perform_ping_check=False, shutdown_timeout=20):
+    with memory_celery("tiktok-pixel-confirm") as app:
         yield app
 
 
