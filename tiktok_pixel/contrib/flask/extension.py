@@ -52,12 +52,13 @@ def get_state(app: Flask | None = None) -> PixelState:
     """The :class:`PixelState` of ``app`` (default: the current app)."""
     app = app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        return cast(PixelState, app.extensions[EXTENSION_NAME])
+        state: PixelState = app.extensions[EXTENSION_NAME]
     except KeyError:
         raise RuntimeError(
             "TikTokPixel is not set up on this Flask app: call TikTokPixel(app) or "
             "TikTokPixel().init_app(app) first"
         ) from None
+    return state
 
 
 def _carrier() -> CarryCookie | None:
@@ -90,11 +91,14 @@ def request_pixel() -> RequestPixel:
 def _begin(request: Request) -> RequestPixel:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     state = get_state(app)
+    cookies = request.cookies
     found = RequestPixel(
         state,
         request,
         carrier=_carrier,
-        carried=request.cookies.get(COOKIE_NAME),
+        # not cookies.get(): werkzeug's MultiDict raises and catches an exception for a missing
+        # key, and most requests carry nothing
+        carried=cookies[COOKIE_NAME] if COOKIE_NAME in cookies else None,  # noqa: SIM401
         script_url=state.script_url_for(request.script_root) if state.script_url else None,
     )
     environ = request.environ
