@@ -1,7 +1,7 @@
 /* Demo shop: the pixel inspector. Loaded in <head> BEFORE the pixel tag, it taps window.ttq as the
-   page creates it and records every call pushed onto the live queues (ttq and each ttq._i[CODE]),
-   before events.js (or the offline stand-in) drains them. It shows what the browser really queued,
-   not what the server meant to render. The panel is built with textContent only (product names are
+   page creates it and records every call pushed onto the live queues (ttq and each ttq._i[CODE])
+   before events.js (or the offline stand-in) drains them, and every call made on them after that.
+   It shows what the browser really called, not what the server meant to render. The panel is built with textContent only (product names are
    data, never markup), and is toggled by the "Pixel inspector" button (remembered in localStorage).
    In debug mode (TIKTOK_PIXEL_DEBUG) the server also renders the validator's findings for the calls
    it rendered, as <script type="application/json" data-tiktok-pixel-findings> blocks: the panel
@@ -9,6 +9,9 @@
 (function (w, d) {
   "use strict";
   var calls = [];
+  var pushes = 0; // calls pushed onto a tapped queue so far
+  var METHODS = ("page track identify instances debug on off once ready alias group enableCookie " +
+    "disableCookie holdConsent revokeConsent grantConsent").split(" ");
   var HEX64 = /^[0-9a-f]{64}$/;
   var UNHASHED = { city: 1, state: 1, country: 1 };
   var scheduled = false;
@@ -25,24 +28,9 @@
     calls.push({ queue: queue, call: plain(Array.prototype.slice.call(item)) });
     schedule();
   };
-  var tapQueue = function (arr, queue) {
-    if (!Array.isArray(arr) || arr.__inspected) return arr;
-    Object.defineProperty(arr, "__inspected", { value: true });
-    for (var i = 0; i < arr.length; i++) record(queue, arr[i]);
-    var push = arr.push;
-    Object.defineProperty(arr, "push", {
-      configurable: true,
-      writable: true,
-      value: function () {
-        for (var j = 0; j < arguments.length; j++) record(queue, arguments[j]);
-        return push.apply(this, arguments);
-      }
-    });
-    return arr;
-  };
-  // load() creates ttq._i[CODE] and instance(CODE) hands it out: tap both as they appear.
+  // Every function later assigned to q[name] is wrapped (a value already there too).
   var wrapProperty = function (q, name, wrap) {
-    var fn;
+    var fn, had = q[name];
     Object.defineProperty(q, name, {
       configurable: true,
       enumerable: true,
@@ -53,7 +41,38 @@
         fn = typeof v === "function" ? wrap(v) : v;
       }
     });
+    if (had !== undefined) q[name] = had;
   };
+  // A queue's calls: what is pushed onto it, and, once the SDK has drained it and rebound its
+  // methods (consent.js's grant after events.js loaded, an htmx answer's replay), each method
+  // call that pushes nothing.
+  var tapQueue = function (arr, queue) {
+    if (!Array.isArray(arr) || arr.__inspected) return arr;
+    Object.defineProperty(arr, "__inspected", { value: true });
+    for (var i = 0; i < arr.length; i++) record(queue, arr[i]);
+    var push = arr.push;
+    Object.defineProperty(arr, "push", {
+      configurable: true,
+      writable: true,
+      value: function () {
+        for (var j = 0; j < arguments.length; j++) record(queue, arguments[j]);
+        pushes++;
+        return push.apply(this, arguments);
+      }
+    });
+    METHODS.forEach(function (m) {
+      wrapProperty(arr, m, function (method) {
+        return function () {
+          var before = pushes;
+          var result = method.apply(this, arguments);
+          if (pushes === before) record(queue, [m].concat(Array.prototype.slice.call(arguments)));
+          return result;
+        };
+      });
+    });
+    return arr;
+  };
+  // load() creates ttq._i[CODE] and instance(CODE) hands it out: tap both as they appear.
   var hook = function (q) {
     if (!Array.isArray(q) || q.__hooked) return;
     Object.defineProperty(q, "__hooked", { value: true });
@@ -234,7 +253,7 @@
     var header = el("header");
     header.appendChild(el("h2", null, "Pixel inspector"));
     var S = standin();
-    header.appendChild(el("p", "sub", calls.length + " call(s) this page pushed onto window.ttq, read live in the browser" +
+    header.appendChild(el("p", "sub", calls.length + " call(s) this page made on window.ttq, read live in the browser" +
       (S ? "; SDK: offline stand-in" : "")));
     var state = consentState();
     var badge = el("span", "consent-state " + state, "consent: " + state);
@@ -285,17 +304,6 @@
   });
   d.addEventListener("tiktok-standin", schedule);
   d.addEventListener("demo-consent", schedule);
-  // an htmx answer's calls (HX-Trigger), replayed onto ttq by the pixel's runtime. Once the SDK
-  // has drained the queue the replay pushes nothing we can tap: list the event's calls then.
-  d.addEventListener("tiktok-pixel", function (e) {
-    var before = calls.length, sent = (e.detail || {}).calls || [];
-    setTimeout(function () {
-      if (calls.length === before) {
-        for (var i = 0; i < sent.length; i++) calls.push({ queue: "ttq", call: plain(sent[i]) });
-      }
-      schedule();
-    }, 0);
-  });
   w.__pixelInspector = {
     calls: calls,
     render: render,
