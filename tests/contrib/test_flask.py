@@ -99,6 +99,23 @@ def test_carried_calls_come_before_the_pages_own(client: FlaskClient) -> None:
     assert [c[1] for c in calls(html)] == ["AddToCart", "ViewContent"]
 
 
+def test_a_carry_is_found_among_other_cookies_and_only_under_its_own_name(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.post("/cart", data={"event_id": "cart-1"})
+    carried = client.get_cookie(COOKIE_NAME)
+    assert carried is not None
+    client.set_cookie("before", "1")
+    client.set_cookie("after", COOKIE_NAME)  # the name inside another cookie's value
+    html = client.get("/product/sku-1").get_data(as_text=True)
+    assert [c[1] for c in calls(html)] == ["AddToCart", "ViewContent"]
+    client.set_cookie("decoy", f"{COOKIE_NAME}={carried.value}")  # a value, not the cookie
+    with caplog.at_level(logging.WARNING, logger="tiktok_pixel"):
+        html = client.get("/product/sku-1").get_data(as_text=True)
+    assert [c[1] for c in calls(html)] == ["ViewContent"]
+    assert not caplog.records
+
+
 def test_carried_values_are_escaped_not_executed(client: FlaskClient) -> None:
     evil = "</script><script>alert(1)</script>"
     # signed with the app's key (as if the key leaked): still only data on the page

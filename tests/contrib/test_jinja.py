@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 
 import pytest
 from jinja2 import Environment, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 
 from tests.conftest import CODE
 from tests.payload import payloads
@@ -38,6 +41,30 @@ EXPECTED_CALLS = [
     ["identify", {"email": sha("ann@example.com")}],
     ["track", "AddToCart", {"value": 12.5, "currency": "EUR"}, {"event_id": "evt-1"}],
 ]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SandboxedEnvironment(extensions=[TikTokPixelExtension], autoescape=True),
+        lambda: Environment(extensions=[TikTokPixelExtension], autoescape=True, enable_async=True),
+        lambda: Environment(extensions=[TikTokPixelExtension], autoescape=False),
+    ],
+    ids=["sandboxed", "async", "no-autoescape"],
+)
+def test_the_tag_renders_in_every_kind_of_environment(
+    make: Callable[[], Environment], events: PageEvents
+) -> None:
+    env = make()
+    for source in ("<head>{% tiktok_pixel %}</head>", "<head>{% tiktok_pixel nonce=n %}</head>"):
+        template = env.from_string(source)
+        if env.is_async:
+            html = asyncio.run(template.render_async(tiktok_pixel_events=events, n=NONCE))
+        else:
+            html = template.render(tiktok_pixel_events=events, n=NONCE)
+        [payload] = payloads(html)
+        assert payload["calls"] == EXPECTED_CALLS
+        assert html.startswith(f"<head><script{' nonce' if 'nonce' in source else ''}")
 
 
 def test_context_name_is_documented_value() -> None:

@@ -89,6 +89,26 @@ def tiktok_pixel(context: Context, nonce: str | None = None) -> Markup:
     return render_from_context(context, nonce)
 
 
+#: The filter ``{% tiktok_pixel %}`` compiles to (``{{ nonce|tiktok_pixel.tag }}`` is the same
+#: as ``{% tiktok_pixel nonce=nonce %}``; the tag is the documented way).
+TAG_FILTER = "tiktok_pixel.tag"
+
+
+@pass_context
+def _tag(context: Context, nonce: Any) -> Markup:
+    """What ``{% tiktok_pixel [nonce=EXPR] %}`` renders: :func:`render_from_context`, with the
+    framework's renderer called straight away for the tag without a nonce."""
+    renderer: Renderer | None = context.environment.tiktok_pixel_renderer  # type: ignore[attr-defined]
+    if renderer is None or nonce is not None:
+        return render_from_context(context, nonce)
+    try:
+        html = renderer(context, None)
+        return html if type(html) is Markup else Markup(html)
+    except Exception as exc:  # request-time rendering must never fail the page
+        log_render_failure(exc)
+        return Markup("")
+
+
 class TikTokPixelExtension(Extension):
     """Adds the ``{% tiktok_pixel [nonce=EXPR] %}`` tag and the ``tiktok_pixel()`` global.
 
@@ -103,6 +123,7 @@ class TikTokPixelExtension(Extension):
         super().__init__(environment)
         environment.extend(tiktok_pixel_context_name=CONTEXT_NAME, tiktok_pixel_renderer=None)
         environment.globals["tiktok_pixel"] = tiktok_pixel
+        environment.filters[TAG_FILTER] = _tag
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -123,16 +144,7 @@ class TikTokPixelExtension(Extension):
             seen.add(token.value)
             parser.stream.expect("assign")
             nonce = parser.parse_expression()
-        call = self.call_method("_render", [nodes.ContextReference(), nonce], lineno=lineno)
-        return nodes.Output([call], lineno=lineno)
-
-    def _render(self, context: Context, nonce: str | None) -> Markup:
-        renderer: Renderer | None = self.environment.tiktok_pixel_renderer  # type: ignore[attr-defined]
-        if renderer is None or nonce is not None:
-            return render_from_context(context, nonce)
-        try:  # the tag without a nonce under a framework: its renderer, straight away
-            html = renderer(context, None)
-            return html if type(html) is Markup else Markup(html)
-        except Exception as exc:  # request-time rendering must never fail the page
-            log_render_failure(exc)
-            return Markup("")
+        # Compiled as a filter, which Jinja calls directly: a call node would go through
+        # Context.call, whose checks cost more than the tag's own work under a framework.
+        tag = nodes.Filter(nonce, TAG_FILTER, [], [], None, None, lineno=lineno)
+        return nodes.Output([tag], lineno=lineno)

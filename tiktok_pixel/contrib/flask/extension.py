@@ -66,11 +66,12 @@ def _carrier() -> CarryCookie | None:
     ``SESSION_COOKIE_SECURE``, the path the app is mounted at; ``None`` without a secret."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     config = app.config
+    request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
     return for_secret(
-        app.secret_key,
+        config.get("SECRET_KEY"),
         fallbacks=config.get("SECRET_KEY_FALLBACKS"),
         secure=bool(config.get("SESSION_COOKIE_SECURE")),
-        path=flask_request.script_root or "/",
+        path=request.script_root or "/",
     )
 
 
@@ -90,18 +91,23 @@ def request_pixel() -> RequestPixel:
 
 def _begin(request: Request) -> RequestPixel:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    state = get_state(app)
-    cookies = request.cookies
+    state: PixelState | None = app.extensions.get(EXTENSION_NAME)
+    if state is None:
+        state = get_state(app)  # raises, saying how to set it up
+    environ = request.environ
+    carried = None
+    if COOKIE_NAME in environ.get("HTTP_COOKIE", ""):  # most requests carry nothing
+        cookies = request.cookies
+        # not cookies.get(): werkzeug's MultiDict raises and catches an exception for a
+        # missing key
+        carried = cookies[COOKIE_NAME] if COOKIE_NAME in cookies else None  # noqa: SIM401
     found = RequestPixel(
         state,
         request,
         carrier=_carrier,
-        # not cookies.get(): werkzeug's MultiDict raises and catches an exception for a missing
-        # key, and most requests carry nothing
-        carried=cookies[COOKIE_NAME] if COOKIE_NAME in cookies else None,  # noqa: SIM401
+        carried=carried,
         script_url=state.script_url_for(request.script_root) if state.script_url else None,
     )
-    environ = request.environ
     if "HTTP_HX_REQUEST" in environ:  # only then can it be an htmx request
         found.htmx = htmx.exchange(_environ_header(environ))
     setattr(request, _ATTR, found)
@@ -133,12 +139,7 @@ class _CurrentEvents(LocalProxy):  # type: ignore[type-arg]
     __slots__ = ()
 
     def track(self, *args: Any, **kwargs: Any) -> str:
-        try:
-            request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
-            found: RequestPixel = getattr(request, _ATTR)
-        except (RuntimeError, AttributeError):  # no request yet, or its first call
-            found = request_pixel()
-        return found.events.track(*args, **kwargs)
+        return request_pixel().events.track(*args, **kwargs)
 
     def identify(self, **fields: Any) -> dict[str, str]:
         return request_pixel().events.identify(**fields)
