@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import time
 
 import pytest
@@ -17,6 +18,8 @@ from tiktok_pixel.carry_cookie import (
     MAX_AGE,
     MAX_COOKIE_BYTES,
     CarryCookie,
+    _b64,
+    _unb64,
     derive_key,
     for_secret,
     private_cache_control,
@@ -111,6 +114,17 @@ def test_tampered_foreign_expired_malformed_and_oversized_values_are_refused(
             assert reason in refusal(jar, value, caplog), value
 
 
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_base64url_is_the_standard_one_without_padding() -> None:
+    for size in range(70):
+        data = os.urandom(size) + bytes([0xFB, 0xFF])[: size % 3]  # bytes that encode to - and _
+        assert _b64(data) == b64(data)
+        assert _unb64(b64(data)) == data
+
+
 def test_what_is_not_json_or_not_zlib_is_malformed(caplog: pytest.LogCaptureFixture) -> None:
     jar = CarryCookie(SECRET)
     key = derive_key(SECRET)
@@ -122,6 +136,9 @@ def test_what_is_not_json_or_not_zlib_is_malformed(caplog: pytest.LogCaptureFixt
         f"j!!.{now}",
         f"jW10.x{now}",
         f"jW10.-{now}",
+        f"j{b64(b'[]x')}.{now}",  # JSON with something after it
+        f"j{b64(b'[] ')}.{now}",
+        f"j.{now}",  # no JSON at all
     ):
         sig = hmac.new(key, head.encode(), hashlib.sha256).digest()
         value = f"{head}.{base64.urlsafe_b64encode(sig).rstrip(b'=').decode()}"

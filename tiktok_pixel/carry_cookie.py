@@ -29,16 +29,16 @@ the header values it builds.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 import hashlib
 import hmac
 import json
+import json.scanner
 import logging
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -80,7 +80,12 @@ COMPRESS_OVER = 512
 _CLOCK_SKEW = 60
 
 _EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
-_decode_json = json.JSONDecoder().decode
+#: CPython's JSON scanner, called directly: ``JSONDecoder.decode`` wraps it in two Python frames
+#: and two regular-expression matches for surrounding whitespace, which a value we wrote never has.
+#: (typeshed declares the scanner's argument as a scanner; CPython takes the decoder.)
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
+    json.JSONDecoder()  # type: ignore[arg-type]
+)
 _PATH_SAFE = "/!$&'()*+,=:@~-._"
 
 
@@ -94,12 +99,18 @@ def derive_key(secret: str | bytes) -> bytes:
     return hmac.new(raw, SALT, hashlib.sha256).digest()
 
 
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    """Unpadded base64url (``base64.urlsafe_b64encode`` without its Python-level wrappers)."""
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Inverse of :func:`_b64` (only ever given data whose signature was verified)."""
+    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode().translate(_FROM_URLSAFE))
 
 
 def _mac(keyed: hmac.HMAC, message: bytes) -> bytes:
@@ -225,9 +236,12 @@ class CarryCookie:
         if age > self.max_age or age < -_CLOCK_SKEW:
             raise Refused("expired")
         try:
-            items = _decode_json(self._payload(data).decode("utf-8"))
-        except (ValueError, binascii.Error, zlib.error):
+            text = self._payload(data).decode("utf-8")
+            items, end = _scan_json(text, 0)
+        except (ValueError, StopIteration, binascii.Error, zlib.error):
             raise Refused("malformed") from None
+        if end != len(text):
+            raise Refused("malformed")
         if not isinstance(items, list) or len(items) > carry.MAX_CARRIED:
             raise Refused("malformed")
         try:

@@ -20,11 +20,12 @@ cached here, so a request only adds its calls.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,11 @@ def heads(config: PixelConfig) -> Heads:
     return found
 
 
+#: ``Markup(text)`` for text built here (escaped JSON, checked attributes), without
+#: ``Markup.__new__``'s look for an ``__html__`` method: a Python call on every page.
+_markup: Callable[[str], Markup] = functools.partial(str.__new__, Markup)
+
+
 def page_order(calls: Iterable[Call]) -> list[Call]:
     """identify calls first (identical ones once), then the rest in queue order.
 
@@ -160,14 +166,14 @@ def render_calls(
     under a path prefix passes the URL it serves the script at.
     """
     ordered = page_order(calls)
-    attr = nonce_attribute(nonce)
+    attr = nonce_attribute(nonce) if nonce else ""
     if config.use_existing_pixel and not ordered:
         return Markup("")
-    head = heads(config)
-    calls_json = script_json([call.args() for call in ordered])
+    head = _heads.get(id(config)) or heads(config)
+    calls_json = script_json(list(map(Call.args, ordered)))
     if config.inline:
-        return Markup(f"<script{attr}>{head.inline}{calls_json}{head.tail}</script>")
-    return Markup(
+        return _markup(f"<script{attr}>{head.inline}{calls_json}{head.tail}</script>")
+    return _markup(
         f'<script type="application/json" {DATA_BLOCK_ATTRIBUTE}{attr}>'
         f"{head.payload}{calls_json}}}</script>"
         f'<script src="{runtime_url or config.runtime_url}" async{attr}></script>'

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 _HTML_ESCAPES = {
@@ -23,18 +23,18 @@ _HTML_ESCAPES = {
 _encoder = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
-def _one_shot() -> Callable[[Any], str]:
-    """``_encoder.encode`` without its per-call set-up: CPython's C encoder, made once.
+def _one_shot() -> Callable[[Any, int], Iterable[str]]:
+    """``_encoder.iterencode`` without its per-call set-up: CPython's C encoder, made once.
 
     ``JSONEncoder.encode`` builds a new C encoder on every call, which costs more than encoding
     a page's few calls. The C encoder is made here with the same settings and no circular
     reference markers: a cycle ends in ``RecursionError`` instead of ``ValueError``, both
-    caught where pages render. Without the C accelerator, ``_encoder.encode`` is used.
+    caught where pages render. Without the C accelerator, ``_encoder.iterencode`` is used.
     """
     make = getattr(json.encoder, "c_make_encoder", None)  # CPython's accelerator
     if make is None:  # pragma: no cover - other Pythons
-        return _encoder.encode
-    encode = make(
+        return lambda value, _level: _encoder.iterencode(value, _one_shot=True)
+    chunks: Callable[[Any, int], Iterable[str]] = make(
         None,
         _encoder.default,
         json.encoder.encode_basestring_ascii,
@@ -45,15 +45,15 @@ def _one_shot() -> Callable[[Any], str]:
         False,
         False,
     )
-    return lambda value: "".join(encode(value, 0))
+    return chunks
 
 
-_encode = _one_shot()
+_chunks = _one_shot()
 
 
 def script_json(value: Any) -> str:
     """Serialise ``value`` as compact JSON escaped for an HTML script context."""
-    text = _encode(value)
+    text = "".join(_chunks(value, 0))
     if "<" in text or ">" in text or "&" in text or "'" in text:
         text = text.translate(_HTML_ESCAPES)
     return text

@@ -225,7 +225,11 @@ class RequestPixel:
         if not self.site.enabled or self.htmx is not None:  # htmx: the calls go in HX-Trigger
             return Markup("")
         try:
-            carried = self._take_carried() if self._carried is None else None
+            carried = (
+                self._take_carried()
+                if self._carried is None and self._waiting is not None
+                else None
+            )
             own = () if self._failed else self.events.calls[self._rendered :]
             if self._shown and not carried and not own:
                 return Markup("")

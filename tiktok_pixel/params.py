@@ -13,8 +13,15 @@ from collections.abc import Container, Mapping
 from decimal import Decimal
 from typing import Any
 
-from .currencies import normalise_currency
-from .jsonsafe import LONE_SURROGATE, UNSAFE_INT, json_problem, safe_int, valid_text
+from .currencies import SUPPORTED_CURRENCIES, normalise_currency
+from .jsonsafe import (
+    LONE_SURROGATE,
+    MAX_SAFE_INT,
+    UNSAFE_INT,
+    json_problem,
+    safe_int,
+    valid_text,
+)
 
 #: The parameters TikTok documents for web events, with the coercion each one gets.
 NUMBER_PARAMS = frozenset({"value", "num_items", "predicted_ltv"})
@@ -182,8 +189,15 @@ def coerce_param(
     With ``notes``, what a later check must look at is noted there (see :func:`coerce_params`).
     """
     if name in NUMBER_PARAMS:
+        kind = type(value)  # the usual float or int is sent as it is, without further calls
+        if (kind is float and math.isfinite(value)) or (  # type: ignore[arg-type]
+            kind is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT  # type: ignore[operator]
+        ):
+            return value
         return _number(name, value, problems)
     if name == "currency":
+        if type(value) is str and value in SUPPORTED_CURRENCIES:  # a code as TikTok writes it
+            return value
         code = normalise_currency(value)
         if code is None:
             problems.append("currency is not a code TikTok supports")
