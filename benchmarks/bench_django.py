@@ -2,7 +2,9 @@
 
 The same product page as the Flask benchmark, rendered by the Django template engine. ``plain``
 and ``floor`` run through a handler with ``SessionMiddleware`` only, ``ours`` through one that
-adds ``TikTokPixelMiddleware``; the three are interleaved request by request in one process.
+adds ``TikTokPixelMiddleware``; ``core`` makes the same lifecycle calls from the view without
+the middleware or the tag. The carried GET is also compared with a carry written by hand with
+``django.core.signing``. All variants are interleaved request by request in one process.
 Django is configured here (signed-cookie sessions, no database) when nothing configured it.
 """
 
@@ -30,13 +32,21 @@ PAGE = """{% load tiktok_pixel %}<!doctype html><html lang=en><head><meta charse
 <span>{{ item.price|floatformat:2 }} EUR</span></li>{% endfor %}</ul>
 <form method=post action=/cart><input type=hidden name=sku value="{{ product.sku }}">
 <button>Add to cart</button></form></main><footer>&copy; shop</footer></body></html>"""
-TAGS = {"plain": "", "floor": "{{ snippet }}", "ours": "{% tiktok_pixel %}"}
+TAGS = {
+    "plain": "",
+    "floor": "{{ snippet }}",
+    "ours": "{% tiktok_pixel %}",
+    "core": "{{ snippet }}",
+}
+HAND_COOKIE = "carried"
+HAND_SALT = "carried-calls"
 RELATED = [{"sku": f"sku-{i}", "name": f"Product {i}", "price": 10 + i} for i in range(24)]
 PRODUCT = {"sku": "sku-1", "name": "Enamel mug", "description": "A mug. " * 40}
 LINKS = ["home", "search", "cart", "wishlist", "account", "help"]
 
 _templates: dict[str, Any] = {}
 _loader: dict[str, str] = {}
+_core: dict[str, Any] = {}
 
 
 def _configure() -> None:
@@ -62,6 +72,9 @@ def _configure() -> None:
     from tiktok_pixel.fragment import heads
 
     _loader["floor"] = "<script>" + heads(CONFIG).inline
+    from tiktok_pixel.lifecycle import Site
+
+    _core["site"] = Site(CONFIG)
 
 
 def _page(request: Any, variant: str) -> Any:
@@ -74,6 +87,11 @@ def _page(request: Any, variant: str) -> Any:
     elif variant == "floor":  # by hand: the loader pre-built once, uuid4, json.dumps
         calls = json.dumps([["track", "ViewContent", EVENT, {"event_id": str(uuid.uuid4())}]])
         snippet = mark_safe(_loader["floor"] + calls + "});</script>")
+    elif variant == "core":  # the lifecycle's own calls, without the middleware or the tag
+        own = _core["site"].begin(request)
+        own.events.track("ViewContent", **EVENT)
+        snippet = own.render()
+        own.settles_nothing(200)
     context = {"product": PRODUCT, "related": RELATED, "links": LINKS, "snippet": snippet}
     return HttpResponse(_templates[variant].render(context, request))
 
@@ -90,6 +108,35 @@ def ours(request: Any) -> Any:
     return _page(request, "ours")
 
 
+def core(request: Any) -> Any:
+    return _page(request, "core")
+
+
+def hand_cart(request: Any) -> Any:
+    """The page after a post/redirect with the carry written by hand: a signed cookie holding
+    the calls, read and verified, rendered, then deleted (``Vary: Cookie``, private)."""
+    from django.core import signing
+    from django.http import HttpResponse
+    from django.utils.cache import patch_cache_control, patch_vary_headers
+    from django.utils.safestring import mark_safe
+
+    value = request.COOKIES.get(HAND_COOKIE)
+    carried = []
+    if value:
+        try:
+            carried = signing.loads(value, salt=HAND_SALT, max_age=300)
+        except signing.BadSignature:
+            carried = []
+    snippet = mark_safe(_loader["floor"] + json.dumps(carried) + "});</script>")
+    context = {"product": PRODUCT, "related": RELATED, "links": LINKS, "snippet": snippet}
+    response = HttpResponse(_templates["floor"].render(context, request))
+    if value:
+        response.delete_cookie(HAND_COOKIE, samesite="Lax")
+        patch_vary_headers(response, ["Cookie"])
+        patch_cache_control(response, private=True)
+    return response
+
+
 def cart(request: Any) -> Any:
     """The page after a post/redirect: the tag, no track of its own."""
     from django.http import HttpResponse
@@ -101,7 +148,14 @@ def cart(request: Any) -> Any:
 def _urls() -> list[Any]:
     from django.urls import path
 
-    return [path("plain", plain), path("floor", floor), path("ours", ours), path("cart", cart)]
+    return [
+        path("plain", plain),
+        path("floor", floor),
+        path("ours", ours),
+        path("core", core),
+        path("cart", cart),
+        path("hand-cart", hand_cart),
+    ]
 
 
 def __getattr__(name: str) -> Any:  # the URLconf is built once Django is set up
@@ -150,6 +204,7 @@ def run(quick: bool) -> list[Result]:
             "plain": lambda: bare.get("/plain"),
             "floor": lambda: bare.get("/floor"),
             "ours": lambda: tagged.get("/ours"),
+            "core": lambda: bare.get("/core"),
         },
         rounds=rounds,
         number=number,
@@ -167,8 +222,25 @@ def run(quick: bool) -> list[Result]:
     assert b"AddToCart" in shown.content and shown.cookies
     tagged.cookies.clear()
     assert b"AddToCart" not in tagged.get("/cart", HTTP_COOKIE=without).content
+    from django.core import signing
+
+    hand_call = ["track", "AddToCart", {"value": 19.99, "currency": "EUR"}, {"event_id": "e-1"}]
+    hand_with = f"{without}; {HAND_COOKIE}={signing.dumps([hand_call], salt=HAND_SALT)}"
+
+    def get_hand_cart(cookie: str) -> None:
+        bare.get("/hand-cart", HTTP_COOKIE=cookie)
+        bare.cookies.clear()
+
+    shown = bare.get("/hand-cart", HTTP_COOKIE=hand_with)
+    assert b"AddToCart" in shown.content and HAND_COOKIE in shown.cookies
+    bare.cookies.clear()
     carried = paired_us(
-        {"without": lambda: get_cart(without), "with": lambda: get_cart(with_carried)},
+        {
+            "without": lambda: get_cart(without),
+            "with": lambda: get_cart(with_carried),
+            "floor without": lambda: get_hand_cart(without),
+            "floor with": lambda: get_hand_cart(hand_with),
+        },
         rounds=rounds,
         number=number,
     )

@@ -7,8 +7,11 @@ and through Flask's test client (the app's own work alone, no server or socket).
 
 The lifecycle's cost (:func:`lifecycle_results`) is measured against a hand-written floor: one
 track + the tag against a pre-built loader string, ``uuid4``, ``json.dumps`` and a template
-variable; and the GET that renders a call carried over a redirect against the same GET without
-one. CPU time (``thread_time``), paired and interleaved in one process, min and median per round.
+variable; the same lifecycle work called from the view without the extension (``core``) tells
+the adapter's share. The GET that renders a call carried over a redirect is measured against the
+same GET without one, and against a carry written by hand with Flask's own signing library
+(itsdangerous): read and verify the cookie, render its call, delete it, ``Vary: Cookie``.
+CPU time (``thread_time``), paired and interleaved in one process, min and median per round.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import json
 import statistics
 import uuid
 
-from flask import Flask, render_template
+from flask import Flask, Response, make_response, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import DictLoader
 from markupsafe import Markup
 
@@ -26,6 +30,7 @@ from tiktok_pixel import Call
 from tiktok_pixel.carry_cookie import COOKIE_NAME, for_secret
 from tiktok_pixel.contrib.flask import TikTokPixel, pixel
 from tiktok_pixel.fragment import heads
+from tiktok_pixel.lifecycle import Site
 
 from .common import Result, lifecycle_figures, median_us, paired_us
 from .fixtures import CODE, CONFIG
@@ -133,22 +138,32 @@ def _floor_snippet() -> Markup:
 FLOOR_LOADER = "<script>" + heads(CONFIG).inline
 
 
+#: The lifecycle of the ``core`` variant: what the extension builds, without the extension.
+CORE_SITE = Site(CONFIG)
+
+
 def make_cost_app(variant: str) -> Flask:
-    """``plain`` (no pixel), ``floor`` (by hand) or ``ours`` (the extension, one track + tag)."""
+    """``plain`` (no pixel), ``floor`` (by hand), ``ours`` (the extension, one track + tag) or
+    ``core`` (the same lifecycle calls made from the view, the result in a template variable)."""
     app = Flask(__name__)
     app.config.update(SECRET_KEY="bench", TIKTOK_PIXEL_CODE=CODE)
-    tag = {"plain": "", "floor": "{{ snippet }}", "ours": "{% tiktok_pixel %}"}[variant]
+    tag = {"plain": "", "ours": "{% tiktok_pixel %}"}.get(variant, "{{ snippet }}")
     app.jinja_env.loader = DictLoader({"page.html": PAGE.replace("</head>", tag + "</head>")})
     if variant == "ours":
         TikTokPixel(app)
 
     @app.get("/p")
     def product() -> str:
-        snippet = ""
+        snippet: str = ""
         if variant == "ours":
             pixel.track("ViewContent", **FLOOR_EVENT)
         elif variant == "floor":
             snippet = _floor_snippet()
+        elif variant == "core":
+            own = CORE_SITE.begin(request._get_current_object())  # type: ignore[attr-defined]
+            own.events.track("ViewContent", **FLOOR_EVENT)
+            snippet = own.render()
+            own.settles_nothing(200)
         return render_template(
             "page.html", product=PRODUCT, related=RELATED, links=LINKS, snippet=snippet
         )
@@ -162,6 +177,42 @@ def make_cost_app(variant: str) -> Flask:
 
 #: What a shop's session holds.
 SESSION = {"user_id": 42, "cart": [{"sku": "sku-1", "quantity": 1}]}
+
+#: The hand-written carry's cookie and its signer (itsdangerous, as Flask signs its session).
+HAND_COOKIE = "carried"
+HAND_SIGNER = URLSafeTimedSerializer("bench", salt="carried-calls")
+
+
+def make_hand_carry_app() -> Flask:
+    """The page after a post/redirect with the carry written by hand: a signed cookie holding
+    the calls, read and verified, rendered, then deleted (``Vary: Cookie``, private)."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="bench")
+    app.jinja_env.loader = DictLoader(
+        {"page.html": PAGE.replace("</head>", "{{ snippet }}</head>")}
+    )
+
+    @app.get("/cart")
+    def cart() -> Response:
+        value = request.cookies.get(HAND_COOKIE)
+        carried = []
+        if value:
+            try:
+                carried = HAND_SIGNER.loads(value, max_age=300)
+            except BadSignature:
+                carried = []
+        snippet = Markup(FLOOR_LOADER + json.dumps(carried) + "});</script>")
+        page = render_template(
+            "page.html", product=PRODUCT, related=RELATED, links=LINKS, snippet=snippet
+        )
+        response = make_response(page)
+        if value:
+            response.delete_cookie(HAND_COOKIE, httponly=True, samesite="Lax")
+            response.vary.add("Cookie")
+            response.cache_control.private = True
+        return response
+
+    return app
 
 
 def _cookie_headers(app: Flask) -> tuple[str, str]:
@@ -177,7 +228,8 @@ def _cookie_headers(app: Flask) -> tuple[str, str]:
 
 def lifecycle_results(quick: bool) -> list[Result]:
     rounds, number = (5, 30) if quick else (40, 300)
-    clients = {name: make_cost_app(name).test_client() for name in ("plain", "floor", "ours")}
+    variants = ("plain", "floor", "ours", "core")
+    clients = {name: make_cost_app(name).test_client() for name in variants}
     ours = clients["ours"].get("/p")
     assert b"ViewContent" in ours.data
     quiet = "Set-Cookie" not in ours.headers and "Cookie" not in ours.headers.get("Vary", "")
@@ -198,8 +250,24 @@ def lifecycle_results(quick: bool) -> list[Result]:
     shown = client.get("/cart", headers={"Cookie": with_carried})
     assert b"AddToCart" in shown.data and COOKIE_NAME in shown.headers["Set-Cookie"]
     assert b"AddToCart" not in client.get("/cart", headers={"Cookie": without}).data
+    by_hand = make_hand_carry_app().test_client(use_cookies=False)
+    hand_carried = HAND_SIGNER.dumps(
+        [["track", "AddToCart", {"value": 19.99, "currency": "EUR"}, {"event_id": "e-1"}]]
+    )
+    hand_with = f"{without}; {HAND_COOKIE}={hand_carried}"
+
+    def get_hand_cart(cookie: str) -> None:
+        by_hand.get("/cart", headers={"Cookie": cookie})
+
+    shown = by_hand.get("/cart", headers={"Cookie": hand_with})
+    assert b"AddToCart" in shown.data and HAND_COOKIE in shown.headers["Set-Cookie"]
     carried_times = paired_us(
-        {"without": lambda: get_cart(without), "with": lambda: get_cart(with_carried)},
+        {
+            "without": lambda: get_cart(without),
+            "with": lambda: get_cart(with_carried),
+            "floor without": lambda: get_hand_cart(without),
+            "floor with": lambda: get_hand_cart(hand_with),
+        },
         rounds=rounds,
         number=number,
     )

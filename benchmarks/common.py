@@ -101,15 +101,26 @@ def lifecycle_figures(
     *,
     quiet: bool,
 ) -> list[Result]:
-    """The lifecycle's cost targets from paired runs of ``plain``/``floor``/``ours`` requests and
-    of ``without``/``with`` a carried call (microseconds per request, per round)."""
-    plain, floor, ours = times["plain"], times["floor"], times["ours"]
+    """The lifecycle's cost targets from paired runs of ``plain``/``floor``/``ours``/``core``
+    requests and of ``without``/``with`` a carried call and ``floor without``/``floor with`` one
+    carried by hand (microseconds per request, per round).
+
+    ``core`` is the lifecycle's own work called from the view, with no framework adapter: it
+    tells the adapter's cost (hooks, the template tag, the request lookup) from the core's.
+    """
+    plain, floor, ours, core = times["plain"], times["floor"], times["ours"], times["core"]
     ratios = [(o - p) / (f - p) for p, f, o in zip(plain, floor, ours, strict=True)]
     low, mid = ratio_stats(ratios)
+    core_low, core_mid = ratio_stats(
+        [(c - p) / (f - p) for p, f, c in zip(plain, floor, core, strict=True)]
+    )
     floor_added = statistics.median(f - p for p, f in zip(plain, floor, strict=True))
     ours_added = statistics.median(o - p for p, o in zip(plain, ours, strict=True))
+    core_added = statistics.median(c - p for p, c in zip(plain, core, strict=True))
     extra = [w - o for o, w in zip(carried["without"], carried["with"], strict=True)]
     extra_low, extra_mid = ratio_stats(extra)
+    by_hand = [w - o for o, w in zip(carried["floor without"], carried["floor with"], strict=True)]
+    hand_low, hand_mid = ratio_stats([e / h for e, h in zip(extra, by_hand, strict=True)])
     base = statistics.median(carried["without"])
     rounds = len(ratios)
     return [
@@ -123,6 +134,13 @@ def lifecycle_figures(
             f"floor {floor_added:.1f} us (CPU time, {rounds} paired rounds)",
         ),
         Result(
+            f"{framework} lifecycle: the core alone (called from the view), ratio to the floor",
+            core_mid,
+            "x",
+            note=f"min {core_low:.2f}x; added per request: {core_added:.1f} us; ours minus this is "
+            "the adapter (hooks, template tag, request lookup)",
+        ),
+        Result(
             f"{framework} lifecycle: GET rendering a carried call, extra over the same GET",
             extra_mid,
             "us",
@@ -131,6 +149,14 @@ def lifecycle_figures(
             note=f"min {extra_low:.1f} us, {extra_mid / base * 100:.1f}% of the GET without it "
             f"({base:.0f} us); both GETs send the same session cookie, one also the carry cookie "
             "holding one call",
+        ),
+        Result(
+            f"{framework} lifecycle: GET rendering a carried call, ratio to a hand-written carry",
+            hand_mid,
+            "x",
+            note=f"min {hand_low:.2f}x; by hand: {statistics.median(by_hand):.1f} us extra (the "
+            "framework's signing of a cookie holding the call, its deletion, Vary: Cookie, "
+            "Cache-Control: private)",
         ),
         Result(
             f"{framework} lifecycle: no session cookie and no Vary: Cookie when nothing is carried",
