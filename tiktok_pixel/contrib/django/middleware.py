@@ -69,7 +69,8 @@ class TikTokPixelMiddleware:
     def _finish(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         pixel = request_pixel(request)  # the view may have replaced its collector
         if pixel.settles_nothing(response.status_code):
-            pixel.hand_off(request.META, status=response.status_code)
+            if pixel.site.mirror is not None:  # else there is nothing to hand off
+                pixel.hand_off(request.META, status=response.status_code)
             return response
         new_body = pixel.respond(
             status=response.status_code,

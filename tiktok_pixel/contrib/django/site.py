@@ -42,7 +42,8 @@ def _cached(key: str, build: Any) -> Any:
 
 def get_site() -> Site:
     """The lifecycle's site for the current setting; ``ImproperlyConfigured`` if it is broken."""
-    return _cached("site", _build_site)  # type: ignore[no-any-return]
+    found = _current["site"]  # built: every request after the first
+    return found if found is not _UNBUILT else _cached("site", _build_site)  # type: ignore[no-any-return]
 
 
 def get_mirror() -> EventsApiMirror | None:
