@@ -28,20 +28,26 @@
     calls.push({ queue: queue, call: plain(Array.prototype.slice.call(item)) });
     schedule();
   };
-  // Every function later assigned to q[name] is wrapped (a value already there too).
-  var wrapProperty = function (q, name, wrap) {
-    var fn, had = q[name];
-    Object.defineProperty(q, name, {
+  // Every value later assigned to obj[name] is stored as change(value) (a value already there too).
+  var interceptProperty = function (obj, name, change) {
+    var value, had = obj[name];
+    Object.defineProperty(obj, name, {
       configurable: true,
       enumerable: true,
       get: function () {
-        return fn;
+        return value;
       },
       set: function (v) {
-        fn = typeof v === "function" ? wrap(v) : v;
+        value = change(v);
       }
     });
-    if (had !== undefined) q[name] = had;
+    if (had !== undefined) obj[name] = had;
+  };
+  // Every function later assigned to q[name] is wrapped (a function already there too).
+  var wrapProperty = function (q, name, wrap) {
+    interceptProperty(q, name, function (v) {
+      return typeof v === "function" ? wrap(v) : v;
+    });
   };
   // A queue's calls: what is pushed onto it, and, once the SDK has drained it and rebound its
   // methods (consent.js's grant after events.js loaded, an htmx answer's replay), each method
@@ -96,19 +102,11 @@
       });
     }
   };
+  // window.ttq, whenever it is (re)assigned: the base code's stub, or the site's own pixel.
   var name = w.TiktokAnalyticsObject || "ttq";
-  var current = w[name];
-  hook(current);
-  Object.defineProperty(w, name, {
-    configurable: true,
-    enumerable: true,
-    get: function () {
-      return current;
-    },
-    set: function (v) {
-      current = v;
-      hook(v);
-    }
+  interceptProperty(w, name, function (v) {
+    hook(v);
+    return v;
   });
 
   // ---- the panel -------------------------------------------------------------------------------
@@ -119,7 +117,8 @@
     return e;
   };
   var standin = function () {
-    return current && current._standin;
+    var q = w[name];
+    return q && q._standin;
   };
   var statusOf = function (call) {
     var S = standin();
